@@ -96,9 +96,8 @@ context::context(std::shared_ptr<detail::context_node> node) noexcept : node_(st
 bool context::cancelled() const noexcept { return node_->err.load(std::memory_order_acquire) != 0; }
 
 std::error_code context::err() const noexcept {
-  const errc r = node_->reason();
-  if (r == errc::none) return {};
-  return make_error_code(r);
+  // errc::none has value 0, so a live context's err() is falsy and also == errc::none.
+  return make_error_code(node_->reason());
 }
 
 std::stop_token context::stop_token() const noexcept { return node_->source.get_token(); }

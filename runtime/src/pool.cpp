@@ -6,12 +6,20 @@
 // group's queued tasks ("work-helping"). Helping only with one's own group keeps the helper's stack depth
 // bounded by the nesting depth of groups, and it is what makes nested groups deadlock-free: a waiter either
 // runs its group's queued tasks itself or sleeps while they run on threads that make progress the same way.
+//
+// Blocking tasks (a task sleeping on its context until a sibling fails, a slow I/O call) could otherwise
+// starve the queue: with every worker blocked, the sibling that would cancel them never runs. So a monitor
+// thread watches the queue while it is non-empty; if no job was dequeued for kStarvation, it adds a
+// temporary worker (up to kMaxExtra), which retires after kExtraIdle without work. This mirrors what Go's
+// scheduler does for goroutines blocked in syscalls. Retired workers are joined by the monitor; everything
+// is joined at exit.
 #include <tether/task_group.h>
 
 #include "context_node.h"
 #include "shutdown.h"
 
 #include <algorithm>
+#include <list>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -44,6 +52,11 @@ struct group_state {
 namespace {
 
 thread_local const group_state* tl_running_group = nullptr;
+thread_local bool tl_pool_worker = false;
+
+constexpr auto kStarvation = std::chrono::milliseconds(50);
+constexpr auto kExtraIdle = std::chrono::seconds(2);
+constexpr std::size_t kMaxExtra = 256;
 
 class pool {
  public:
@@ -51,10 +64,13 @@ class pool {
   // shut down at process exit; the caller then runs the job inline.
   bool push(job* j) {
     bool wake = false;
+    bool wake_monitor = false;
     {
       std::lock_guard lk(m_);
       if (stopping_) return false;
       if (workers_.empty()) start_locked();
+      // The monitor sleeps while the queue is empty; wake it only on that transition (cheap when busy).
+      wake_monitor = head_ == nullptr && monitor_idle_;
       j->qprev = tail_;
       j->qnext = nullptr;
       (tail_ ? tail_->qnext : head_) = j;
@@ -68,6 +84,7 @@ class pool {
       wake = idle_ > 0;  // no syscall when every worker is busy
     }
     if (wake) cv_.notify_one();
+    if (wake_monitor) monitor_cv_.notify_one();
     return true;
   }
 
@@ -81,22 +98,48 @@ class pool {
 
   void shutdown(bool join) noexcept {
     std::vector<std::thread> workers;
+    std::thread monitor;
     {
       std::lock_guard lk(m_);
       stopping_ = true;
-      if (join) workers.swap(workers_);
+      if (join) {
+        workers.swap(workers_);
+        for (auto& e : extras_) workers.push_back(std::move(e.thread));
+        extras_.clear();
+        monitor = std::move(monitor_);
+      }
     }
     cv_.notify_all();
+    monitor_cv_.notify_all();
     for (auto& t : workers) t.join();
+    if (monitor.joinable()) monitor.join();
   }
 
   std::size_t size() const noexcept { return size_; }
+
+  std::size_t extra_workers() {
+    std::lock_guard lk(m_);
+    return extras_.size();
+  }
 
  private:
   void start_locked() {
     ensure_exit_handler();
     workers_.reserve(size_);
-    for (std::size_t i = 0; i < size_; ++i) workers_.emplace_back([this] { worker(); });
+    for (std::size_t i = 0; i < size_; ++i) workers_.emplace_back([this] { worker(false); });
+    monitor_ = std::thread([this] { monitor(); });
+  }
+
+  struct extra_worker {
+    std::thread thread;
+    bool retired = false;  // guarded by m_
+  };
+
+  bool has_retired_locked() const {
+    for (const auto& e : extras_) {
+      if (e.retired) return true;
+    }
+    return false;
   }
 
   void unlink_locked(job* j) {
@@ -107,9 +150,11 @@ class pool {
     (j->gqnext ? j->gqnext->gqprev : g.q_tail) = j->gqprev;
     j->qprev = j->qnext = j->gqprev = j->gqnext = nullptr;
     g.queued.fetch_sub(1, std::memory_order_seq_cst);
+    ++dequeued_;
   }
 
-  void worker();
+  void worker(bool extra);
+  void monitor();
 
   std::mutex m_;
   std::condition_variable cv_;
@@ -118,6 +163,11 @@ class pool {
   std::vector<std::thread> workers_;
   std::size_t idle_ = 0;
   bool stopping_ = false;
+  std::uint64_t dequeued_ = 0;  // progress counter for the starvation monitor
+  std::thread monitor_;
+  std::condition_variable monitor_cv_;
+  bool monitor_idle_ = false;
+  std::list<extra_worker> extras_;  // bounded by kMaxExtra; retired entries are joined and erased
   const std::size_t size_ = std::max(1U, std::thread::hardware_concurrency());
 };
 
@@ -162,18 +212,70 @@ void execute(job* j) noexcept {
   delete j;  // the body was already destroyed by run(); this frees the memory only
 }
 
-void pool::worker() {
+void pool::worker(bool extra) {
+  tl_pool_worker = true;
   std::unique_lock lk(m_);
   for (;;) {
     ++idle_;
-    cv_.wait(lk, [this] { return stopping_ || head_ != nullptr; });
+    const auto has_work = [this] { return stopping_ || head_ != nullptr; };
+    bool woke = true;
+    if (extra) {
+      woke = cv_.wait_for(lk, kExtraIdle, has_work);
+    } else {
+      cv_.wait(lk, has_work);
+    }
     --idle_;
+    if (!woke) {
+      // A temporary worker with nothing to do retires; the monitor joins it.
+      for (auto& e : extras_) {
+        if (e.thread.get_id() == std::this_thread::get_id()) e.retired = true;
+      }
+      monitor_cv_.notify_all();
+      return;
+    }
     if (head_ == nullptr) return;  // stopping, and the queue is drained
     job* j = head_;
     unlink_locked(j);
     lk.unlock();
     execute(j);
     lk.lock();
+  }
+}
+
+void pool::monitor() {
+  std::unique_lock lk(m_);
+  while (!stopping_) {
+    // Join retired temporary workers (they no longer touch the pool).
+    for (auto it = extras_.begin(); it != extras_.end();) {
+      if (it->retired) {
+        std::thread t = std::move(it->thread);
+        it = extras_.erase(it);
+        lk.unlock();
+        t.join();
+        lk.lock();
+      } else {
+        ++it;
+      }
+    }
+    if (head_ == nullptr) {
+      monitor_idle_ = true;
+      monitor_cv_.wait(lk, [this] { return stopping_ || head_ != nullptr || has_retired_locked(); });
+      monitor_idle_ = false;
+      continue;
+    }
+    const std::uint64_t seen = dequeued_;
+    monitor_cv_.wait_for(lk, kStarvation, [this] { return stopping_; });
+    if (stopping_) break;
+    if (head_ != nullptr && dequeued_ == seen && idle_ == 0 && extras_.size() < kMaxExtra) {
+      // Nothing was dequeued for a whole period while work waited: every worker is blocked.
+      extras_.emplace_back();
+      extra_worker& e = extras_.back();
+      try {
+        e.thread = std::thread([this] { worker(true); });
+      } catch (...) {
+        extras_.pop_back();  // out of threads: keep waiting for the blocked workers
+      }
+    }
   }
 }
 
@@ -184,11 +286,16 @@ bool wait_done(group_state& g, std::optional<std::chrono::steady_clock::time_poi
     throw std::logic_error("tether::task_group: wait called from one of the group's own tasks ('" + g.component +
                            "') would wait for itself");
   }
-  const auto ready = [&g] { return g.pending == 0 || g.queued.load(std::memory_order_seq_cst) > 0; };
+  // A pool worker must help (that is what keeps nested groups deadlock-free). Other threads help in wait()
+  // (throughput), but not in wait_for(): a helped task may block and overrun the caller's timeout.
+  const bool help = tl_pool_worker || !deadline;
+  const auto ready = [&g, help] {
+    return g.pending == 0 || (help && g.queued.load(std::memory_order_seq_cst) > 0);
+  };
   std::unique_lock lk(g.m);
   while (g.pending > 0) {
     if (deadline && std::chrono::steady_clock::now() >= *deadline) return false;
-    if (g.queued.load(std::memory_order_seq_cst) > 0) {
+    if (help && g.queued.load(std::memory_order_seq_cst) > 0) {
       lk.unlock();
       if (job* j = the_pool().pop_group(g)) execute(j);
       lk.lock();
@@ -251,6 +358,10 @@ void pool_shutdown(bool join) noexcept { the_pool().shutdown(join); }
 }  // namespace detail
 
 std::size_t pool_threads() noexcept { return detail::the_pool().size(); }
+
+namespace detail {
+std::size_t pool_extra_workers() noexcept { return the_pool().extra_workers(); }
+}  // namespace detail
 
 task_group::task_group(const context& parent, std::string_view component, std::optional<std::size_t> limit)
     : st_(std::make_unique<detail::group_state>()) {
