@@ -1,5 +1,7 @@
 #include <tether/registry.h>
 
+#include <nlohmann/json.hpp>
+
 #include "shutdown.h"
 
 #include <array>

@@ -51,7 +51,9 @@ hooks_state& hooks() {
 
 struct reaper_state {
   std::mutex m;
-  std::thread last;  // the most recent finished thread whose handle was dropped
+  std::condition_variable cv;
+  std::thread last;         // the most recent finished thread whose handle was dropped
+  std::size_t running = 0;  // safe_go threads that have not yet finished (parked or handle-owned)
 };
 
 reaper_state& reaper() {
@@ -65,6 +67,8 @@ void hand_over(std::thread self) noexcept {
   {
     std::lock_guard lk(reaper().m);
     previous = std::exchange(reaper().last, std::move(self));
+    --reaper().running;
+    reaper().cv.notify_all();
   }
   // `previous` has already left its task body and released every lock: this join is short.
   if (previous.joinable()) previous.join();
@@ -132,6 +136,10 @@ void thread_main(const std::shared_ptr<task_state>& st) noexcept {
       self = std::move(st->thread);
     }
     hand_over(std::move(self));
+  } else {
+    std::lock_guard lk(reaper().m);
+    --reaper().running;  // the handle joins it
+    reaper().cv.notify_all();
   }
 }
 
@@ -162,8 +170,16 @@ std::shared_ptr<task_state> spawn_thread_task(const context& ctx, std::string_vi
   try {
     // Hold m so the thread cannot reach its hand-over before `thread` is assigned.
     std::lock_guard lk(st->m);
+    {
+      std::lock_guard rk(reaper().m);
+      ++reaper().running;
+    }
     st->thread = std::thread([st] { thread_main(st); });
   } catch (...) {
+    {
+      std::lock_guard rk(reaper().m);
+      --reaper().running;
+    }
     untrack(st->rec);
     throw;
   }
@@ -240,7 +256,9 @@ namespace detail {
 void reaper_shutdown() noexcept {
   std::thread last;
   {
-    std::lock_guard lk(reaper().m);
+    std::unique_lock lk(reaper().m);
+    // A task counts as ended (registry) slightly before its thread parks itself here: wait for that.
+    reaper().cv.wait_for(lk, exit_grace(), [] { return reaper().running == 0; });
     last = std::move(reaper().last);
   }
   if (last.joinable() && last.get_id() != std::this_thread::get_id()) last.join();

@@ -29,8 +29,10 @@ struct timer_service {
         continue;
       }
       auto first = queue.begin();
-      if (first->first > std::chrono::steady_clock::now()) {
-        cv.wait_until(lk, first->first);
+      // Copy: the entry may be erased while we sleep with the mutex released.
+      const auto when = first->first;
+      if (when > std::chrono::steady_clock::now()) {
+        cv.wait_until(lk, when);
         continue;
       }
       context_node* n = first->second;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 namespace tether {
 
@@ -41,7 +41,7 @@ namespace registry {
 /// Live tasks, oldest first within each shard; empty while tracking is off.
 std::vector<task_info> snapshot();
 
-/// snapshot() as a JSON array of objects:
+/// snapshot() as a JSON array of objects (include <nlohmann/json.hpp>, or tether/tether.h, to use it):
 /// {"id", "component", "file", "line", "function", "age_ms", "kind"}.
 nlohmann::json snapshot_json();
 

@@ -9,3 +9,5 @@
 #include <tether/safe_go.h>
 #include <tether/sleep.h>
 #include <tether/task_group.h>
+
+#include <nlohmann/json.hpp>  // for registry::snapshot_json()
