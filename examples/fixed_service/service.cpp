@@ -48,18 +48,19 @@ response service::handle(const request& r) {
   // Before: for (auto& s : subscribers) std::thread(send_webhook, s, event).detach();
   for (const auto& subscriber : cfg_.webhook_subscribers) {
     const bool queued = webhooks_.try_spawn(
-        [this, subscriber, event](const tether::context& ctx) { deliver_webhook(ctx, subscriber, event); });
+        [this, subscriber, event, seq](const tether::context& ctx) { deliver_webhook(ctx, subscriber, seq, event); });
     if (!queued) stats_.webhooks_shed.fetch_add(1, std::memory_order_relaxed);  // backpressure, not a leak
   }
   stats_.served.fetch_add(1, std::memory_order_relaxed);
   return {200, "ok (key v" + std::to_string(key_version()) + ")"};
 }
 
-void service::deliver_webhook(const tether::context& ctx, const std::string& subscriber, const std::string& event) {
+void service::deliver_webhook(const tether::context& ctx, const std::string& subscriber, std::uint64_t seq,
+                              const std::string& event) {
   try {
     // Simulated network call: interruptible, so shutdown does not wait for slow subscribers.
     if (!tether::sleep_for(ctx, std::chrono::milliseconds(2))) return;
-    if (subscriber == "analytics" && event.size() % 7 == 0) throw std::runtime_error("analytics: HTTP 503");
+    if (subscriber == "analytics" && seq % 10 == 3) throw std::runtime_error("analytics: HTTP 503 for " + event);
     stats_.webhooks_sent.fetch_add(1, std::memory_order_relaxed);
   } catch (const std::exception&) {
     stats_.webhooks_failed.fetch_add(1, std::memory_order_relaxed);  // a real service would log and retry

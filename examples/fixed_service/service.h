@@ -75,7 +75,8 @@ class service {
 
  private:
   void refresh_signing_key();
-  void deliver_webhook(const tether::context& ctx, const std::string& subscriber, const std::string& event);
+  void deliver_webhook(const tether::context& ctx, const std::string& subscriber, std::uint64_t seq,
+                       const std::string& event);
 
   tether::cancelable scope_;  // child of root: stop() cancels it even if root lives on
   config cfg_;
