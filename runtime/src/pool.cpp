@@ -194,12 +194,14 @@ void execute(job* j) noexcept {
     {
       std::lock_guard lk(g.m);
       try {
-        g.errors.push_back(ep);
+        g.errors.push_back(std::move(ep));
       } catch (...) {
         // Out of memory recording the error: the cancellation below still happens.
       }
       first = g.errors.size() <= 1;
     }
+    // Drop our reference before the task counts as done: after that the waiter may free the exception.
+    ep = nullptr;
     if (first) g.cancel_ctx();  // outside the lock: runs stop callbacks
   }
   {
