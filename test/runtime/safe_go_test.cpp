@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <atomic>
 #include <future>
 #include <stdexcept>
@@ -215,6 +217,41 @@ TEST(SafeGo, HandleMoveAndFinishedDrop) {
   c = tether::task();  // drops a finished task: joins it
   EXPECT_FALSE(c.joinable());
   a.join();  // empty: no-op
+}
+
+}  // namespace
+
+namespace {
+
+TEST(SafeGoExitTest, ExitCancelsAndJoinsCooperativeTasks) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        tether::safe_go(tether::background(), "exit-cooperative", tether::policy::keep_running,
+                        [](const tether::context& c) {
+                          tether::sleep_for(c, std::chrono::hours(1));  // only the exit handler ends this
+                          std::fprintf(stderr, "task saw: %s\n", c.err().message().c_str());
+                        });
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), "task saw: context cancelled");
+}
+
+std::atomic<bool> never{false};
+
+TEST(SafeGoExitTest, ExitReportsTasksIgnoringCancellation) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        tether::registry::set_exit_grace(std::chrono::milliseconds(50));
+        tether::safe_go(tether::background(), "exit-stubborn", tether::policy::keep_running, [] {
+          while (!never.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // ignores its context
+        });
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0),
+      "tether: at exit, 1 task\\(s\\) still running after the 50 ms grace period:.*'exit-stubborn' \\(safe_go\\) "
+      "spawned at .*safe_go_test.cpp:[0-9]+");
 }
 
 }  // namespace
