@@ -1,0 +1,53 @@
+// A bounded simulated workload: a few hundred requests from a few clients, one batch with a bad item, then a
+// graceful shutdown by cancelling the root context. Exits 0 only if every task ended.
+#include <cstdio>
+#include <string>
+
+#include "service.h"
+
+int main() {
+  using namespace std::chrono_literals;
+  auto root = tether::with_cancel(tether::background());
+
+  fixed::config cfg;
+  cfg.key_refresh_interval = 20ms;
+  cfg.rate_per_s = 100;
+  cfg.burst = 10;
+  fixed::service svc(root.ctx, cfg);
+  svc.start();
+
+  const char* clients[] = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.99"};
+  int ok = 0;
+  int throttled = 0;
+  for (int i = 0; i < 400; ++i) {
+    // 10.0.0.99 is noisy: it sends every other request and gets throttled.
+    const char* ip = (i % 2 == 0) ? clients[4] : clients[(i / 2) % 4];
+    const auto resp = svc.handle({ip, "/api/items/" + std::to_string(i)});
+    (resp.status == 200 ? ok : throttled)++;
+    if (!tether::sleep_for(root.ctx, 500us)) break;
+  }
+
+  const auto good = svc.process_batch({1, 2, 3, 4, 5, 6, 7, 8});
+  const auto bad = svc.process_batch({1, 2, -3, 4, 5, 6, 7, 8});
+  std::printf("batch ok: %zu processed, %zu errors\n", good.processed, good.errors.size());
+  std::printf("batch with bad item: %zu errors, first: %s\n", bad.errors.size(),
+              bad.errors.empty() ? "-" : bad.errors.front().c_str());
+
+  const nlohmann::json health = svc.health();
+  std::printf("health: %zu live task(s), %zu tracked client(s)\n", health["live_tasks"].get<std::size_t>(),
+              health["tracked_clients"].get<std::size_t>());
+
+  // Graceful shutdown: cancel everything below the root, then wait for the runtime to be idle.
+  root.cancel();
+  svc.stop();
+  const bool idle = tether::registry::wait_idle(1s);
+
+  const auto& c = svc.counters();
+  std::printf("requests: %d ok, %d throttled; webhooks: %zu sent, %zu failed, %zu shed; key refreshes: %zu\n", ok,
+              throttled, c.webhooks_sent.load(), c.webhooks_failed.load(), c.webhooks_shed.load(),
+              c.key_refreshes.load());
+  std::printf("shutdown: %s\n", idle ? "clean, no task left running" : "TASKS LEFT RUNNING");
+  if (!idle) std::printf("%s\n", tether::registry::snapshot_json().dump(2).c_str());
+  const bool sane = ok > 0 && throttled > 0 && good.errors.empty() && !bad.errors.empty();
+  return idle && sane ? 0 : 1;
+}

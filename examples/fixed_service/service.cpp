@@ -1,0 +1,112 @@
+#include "service.h"
+
+#include <stdexcept>
+
+namespace fixed {
+
+service::service(const tether::context& root, config cfg)
+    : scope_(tether::with_cancel(root)),
+      cfg_(std::move(cfg)),
+      limiters_(cfg_.max_clients, cfg_.client_idle_ttl),
+      // Long-lived fan-out group: bounded in-flight deliveries. Deliveries handle their own failures (a failed
+      // webhook must not cancel the others, which is what an exception escaping a group task would do).
+      webhooks_(scope_.ctx, "webhook-fanout", cfg_.max_inflight_webhooks) {}
+
+service::~service() { stop(); }
+
+void service::start() {
+  refresh_signing_key();
+  // Before: std::thread([] { while (true) { sleep(interval); refresh(); } }).detach();
+  refresher_ = tether::safe_go(scope_.ctx, "key-refresher", tether::policy::keep_running,
+                               [this](const tether::context& ctx) {
+                                 tether::every(ctx, cfg_.key_refresh_interval, [this] { refresh_signing_key(); });
+                               });
+}
+
+void service::refresh_signing_key() {
+  std::lock_guard lk(key_m_);
+  ++key_version_;  // stands in for fetching a new signing key
+  stats_.key_refreshes.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::uint64_t service::key_version() const {
+  std::lock_guard lk(key_m_);
+  return key_version_;
+}
+
+response service::handle(const request& r) {
+  // Before: limiters[r.client_ip] on an unordered_map that grows with every client ever seen.
+  const bool allowed = limiters_.with(
+      r.client_ip, [this] { return token_bucket(cfg_.rate_per_s, cfg_.burst); },
+      [](token_bucket& b) { return b.allow(); });
+  if (!allowed) {
+    stats_.throttled.fetch_add(1, std::memory_order_relaxed);
+    return {429, "slow down"};
+  }
+  const std::uint64_t seq = request_seq_.fetch_add(1, std::memory_order_relaxed);
+  const std::string event = "request " + std::to_string(seq) + " " + r.path;
+  // Before: for (auto& s : subscribers) std::thread(send_webhook, s, event).detach();
+  for (const auto& subscriber : cfg_.webhook_subscribers) {
+    const bool queued = webhooks_.try_spawn(
+        [this, subscriber, event, seq](const tether::context& ctx) { deliver_webhook(ctx, subscriber, seq, event); });
+    if (!queued) stats_.webhooks_shed.fetch_add(1, std::memory_order_relaxed);  // backpressure, not a leak
+  }
+  stats_.served.fetch_add(1, std::memory_order_relaxed);
+  return {200, "ok (key v" + std::to_string(key_version()) + ")"};
+}
+
+void service::deliver_webhook(const tether::context& ctx, const std::string& subscriber, std::uint64_t seq,
+                              const std::string& event) {
+  try {
+    // Simulated network call: interruptible, so shutdown does not wait for slow subscribers.
+    if (!tether::sleep_for(ctx, std::chrono::milliseconds(2))) return;
+    if (subscriber == "analytics" && seq % 10 == 3) throw std::runtime_error("analytics: HTTP 503 for " + event);
+    stats_.webhooks_sent.fetch_add(1, std::memory_order_relaxed);
+  } catch (const std::exception&) {
+    stats_.webhooks_failed.fetch_add(1, std::memory_order_relaxed);  // a real service would log and retry
+  }
+}
+
+batch_result service::process_batch(const std::vector<int>& items) {
+  // Before: std::vector<std::thread> threads; threads.emplace_back(...) per item; join; exceptions terminate.
+  batch_result result;
+  std::atomic<std::size_t> processed{0};
+  tether::task_group batch(scope_.ctx, "batch-import", cfg_.batch_parallelism);
+  for (int item : items) {
+    batch.spawn([item, &processed](const tether::context& ctx) {
+      if (ctx.cancelled()) return;  // an earlier item failed: skip the rest
+      if (item < 0) throw std::invalid_argument("item " + std::to_string(item) + " is negative");
+      processed.fetch_add(1, std::memory_order_relaxed);
+    });
+  }
+  try {
+    batch.wait();
+  } catch (const std::exception&) {
+    for (const auto& ep : batch.errors()) {
+      try {
+        std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        result.errors.emplace_back(e.what());
+      }
+    }
+  }
+  result.processed = processed.load();
+  return result;
+}
+
+nlohmann::json service::health() const {
+  return {
+      {"tasks", tether::registry::snapshot_json()},
+      {"live_tasks", tether::registry::live_count()},
+      {"tracked_clients", limiters_.size()},
+      {"evicted_clients", limiters_.eviction_count()},
+  };
+}
+
+void service::stop() {
+  scope_.cancel();
+  if (refresher_.joinable()) refresher_.join();
+  webhooks_.wait();  // tasks handle their own errors, so this does not throw
+}
+
+}  // namespace fixed

@@ -1,0 +1,120 @@
+// tether/context.h - Go-style cancellation trees.
+//
+// A context is a cheap, copyable handle (a shared_ptr) to a node in a tree. Cancelling a node cancels
+// its whole subtree; cancelling a child never affects its parent. A node may carry a deadline: when it
+// passes, the runtime's single timer thread cancels the node (and so its subtree) with
+// errc::deadline_exceeded. A child is linked to its parent through a std::stop_callback registered on
+// the parent's stop_token, so when the last handle to a child goes away the link is removed: a
+// long-lived parent never accumulates dead children.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <system_error>
+#include <type_traits>
+
+namespace tether {
+
+/// Why a context is done. `context::err()` returns a std::error_code of this enum (category "tether.context").
+enum class errc {
+  none = 0,               ///< not cancelled (err() returns an empty error_code)
+  cancelled = 1,          ///< cancel_fn called, or an ancestor / linked stop_token was cancelled
+  deadline_exceeded = 2,  ///< this context's (or an ancestor's) deadline passed
+};
+
+const std::error_category& context_category() noexcept;
+std::error_code make_error_code(errc e) noexcept;
+
+}  // namespace tether
+
+template <>
+struct std::is_error_code_enum<tether::errc> : std::true_type {};
+
+namespace tether {
+
+namespace detail {
+struct context_node;
+struct context_access;
+}  // namespace detail
+
+class context {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  /// The background context: never cancelled, no deadline. Same as tether::background().
+  context() noexcept;
+
+  /// True once this context has been cancelled or its deadline has passed.
+  bool cancelled() const noexcept;
+
+  /// Empty (== errc::none) while live; errc::cancelled or errc::deadline_exceeded once done.
+  /// A child cancelled because its parent was takes the parent's reason.
+  std::error_code err() const noexcept;
+
+  /// A token that becomes stop_requested() when this context is cancelled or expires.
+  /// For background() the token has stop_possible() == false. The token observes the context only while
+  /// some context handle to it is alive (a child whose handles are all gone is unlinked from its parent).
+  std::stop_token stop_token() const noexcept;
+
+  /// The earliest deadline of this context and its ancestors, if any.
+  std::optional<clock::time_point> deadline() const noexcept;
+
+  /// A context cancelled (errc::cancelled) when `token` is stop_requested. Same as
+  /// with_stop_token(background(), token).
+  static context from_stop_token(std::stop_token token);
+
+  /// Handles to the same node compare equal.
+  friend bool operator==(const context&, const context&) noexcept = default;
+
+ private:
+  explicit context(std::shared_ptr<detail::context_node> node) noexcept;
+  std::shared_ptr<detail::context_node> node_;
+  friend struct detail::context_access;
+};
+
+/// Cancels the context it came from. Holds only a weak reference: calling it after every handle to the
+/// context is gone is a harmless no-op. Calling it twice is fine; the first reason wins.
+class cancel_fn {
+ public:
+  cancel_fn() noexcept = default;
+  void operator()() const noexcept;
+
+ private:
+  explicit cancel_fn(std::weak_ptr<detail::context_node> node) noexcept;
+  std::weak_ptr<detail::context_node> node_;
+  friend struct detail::context_access;
+};
+
+/// Result of with_cancel / with_timeout / with_deadline: `auto [ctx, cancel] = tether::with_cancel(parent);`
+struct cancelable {
+  context ctx;
+  cancel_fn cancel;
+};
+
+/// The root context: never cancelled, no deadline.
+context background() noexcept;
+
+/// A child of `parent` that is cancelled by `cancel()` or when `parent` is.
+cancelable with_cancel(const context& parent);
+
+/// A child of `parent` that is also cancelled (errc::deadline_exceeded) at `deadline`. A deadline later
+/// than the parent's has no effect (the parent's comes first). A deadline already past yields an
+/// already-expired context.
+cancelable with_deadline(const context& parent, std::chrono::steady_clock::time_point deadline);
+
+/// with_deadline(parent, now + timeout). Timeouts beyond ~30 years mean "no deadline".
+cancelable with_timeout(const context& parent, std::chrono::steady_clock::duration timeout);
+
+template <class Rep, class Period>
+cancelable with_timeout(const context& parent, std::chrono::duration<Rep, Period> timeout) {
+  // Saturate instead of overflowing the steady_clock representation.
+  if (std::chrono::duration<double>(timeout).count() > 1e9) return with_cancel(parent);
+  return with_timeout(parent, std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
+}
+
+/// A child of `parent` that is also cancelled (errc::cancelled) when `token` is stop_requested.
+context with_stop_token(const context& parent, std::stop_token token);
+
+}  // namespace tether

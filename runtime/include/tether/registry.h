@@ -1,0 +1,65 @@
+// tether/registry.h - every live task (safe_go thread or task_group task) is registered here with an id, a
+// component name, its spawn site and its spawn time, so a service can expose what is running (a health
+// endpoint) and tests can check nothing leaked (tether/testing.h).
+#pragma once
+
+#include <tether/detail/task_record.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace tether {
+
+/// A copy of one registry entry.
+struct task_info {
+  std::uint64_t id = 0;
+  std::string component;
+  std::source_location where;                      ///< spawn site (file, line, function)
+  std::chrono::steady_clock::time_point started;   ///< when it was spawned (queued tasks count too)
+  task_kind kind = task_kind::thread;
+
+  std::chrono::steady_clock::duration age() const { return std::chrono::steady_clock::now() - started; }
+};
+
+/// A task still running when task_group::wait_for timed out.
+using straggler = task_info;
+
+/// "safe_go" or "group".
+const char* to_string(task_kind k) noexcept;
+
+/// One line: `#12 'component' (safe_go) spawned at file.cpp:34 in void f(), age 120 ms`.
+std::string describe(const task_info& t);
+
+namespace registry {
+
+/// Live tasks, oldest first within each shard; empty while tracking is off.
+std::vector<task_info> snapshot();
+
+/// snapshot() as a JSON array of objects (include <nlohmann/json.hpp>, or tether/tether.h, to use it):
+/// {"id", "component", "file", "line", "function", "age_ms", "kind"}.
+nlohmann::json snapshot_json();
+
+/// Number of live tasks (counted even when tracking is off). Queued group tasks count as live.
+std::size_t live_count() noexcept;
+
+/// Blocks until live_count() == 0 or `timeout` passes; returns true if idle. Calling it from inside a task
+/// can only time out (the caller is live).
+bool wait_idle(std::chrono::steady_clock::duration timeout);
+
+/// Tracking (linking tasks for snapshot) is on by default. Turning it off (benchmarks) leaves
+/// live_count / wait_idle working but makes snapshot() empty for tasks spawned while it is off.
+void set_tracking(bool on) noexcept;
+bool tracking() noexcept;
+
+/// How long the runtime waits at process exit for cancelled tasks to finish before reporting them on
+/// stderr and leaving them to the OS (default 2 s). See docs/runtime.md, "Threading model".
+void set_exit_grace(std::chrono::steady_clock::duration grace) noexcept;
+
+}  // namespace registry
+}  // namespace tether

@@ -1,0 +1,76 @@
+// tether/safe_go.h - the approved replacement for std::thread / detach(): a named, tracked, cancellable
+// thread whose exceptions are reported instead of killing the process silently.
+#pragma once
+
+#include <tether/context.h>
+#include <tether/detail/invoke.h>
+#include <tether/error_hook.h>
+
+#include <cstdint>
+#include <memory>
+#include <source_location>
+#include <string_view>
+#include <utility>
+
+namespace tether {
+
+class task;
+
+namespace detail {
+struct task_state;
+struct task_access;
+std::shared_ptr<task_state> spawn_thread_task(const context& ctx, std::string_view component, policy p,
+                                              task_fn fn, std::source_location where);
+}  // namespace detail
+
+/// Handle to a safe_go task. Move-only.
+///
+/// join() waits for the task and joins its thread. Dropping an unjoined handle does NOT block and does NOT
+/// detach: ownership of the std::thread passes to the runtime, which joins it as soon as the task ends
+/// (the next finishing task joins it) and, at process exit, cancels every remaining task and joins it.
+class task {
+ public:
+  task() noexcept = default;
+  task(task&&) noexcept = default;
+  task& operator=(task&& other) noexcept;
+  ~task();
+
+  /// Waits for the task to end and joins its thread. No-op on an empty handle.
+  void join();
+  /// True while the handle refers to a task not yet joined.
+  bool joinable() const noexcept { return static_cast<bool>(st_); }
+  /// Cancels the task's own context (a child of the one passed to safe_go).
+  void cancel() const noexcept;
+  /// True once the task body has returned or thrown.
+  bool done() const noexcept;
+  /// The task's registry id (0 for an empty handle).
+  std::uint64_t id() const noexcept;
+
+ private:
+  explicit task(std::shared_ptr<detail::task_state> st) noexcept : st_(std::move(st)) {}
+  void release() noexcept;
+  std::shared_ptr<detail::task_state> st_;
+
+  friend struct detail::task_access;
+};
+
+namespace detail {
+struct task_access {
+  static task make(std::shared_ptr<task_state> st) noexcept { return task(std::move(st)); }
+};
+}  // namespace detail
+
+/// Runs `fn(ctx)` (or `fn()`) on a new thread owned by the runtime and registered under `component`.
+/// The body receives a child of `ctx` that is cancelled when `ctx` is, by task::cancel(), or at process exit.
+/// An exception escaping the body is reported through the error hook; then, per `p`, the task ends
+/// normally (keep_running, counted by failed_task_count()) or the process terminates (crash_process).
+/// Throws std::invalid_argument if `component` is empty.
+template <class F>
+task safe_go(const context& ctx, std::string_view component, policy p, F&& fn,
+             std::source_location where = std::source_location::current()) {
+  static_assert(detail::task_body<std::decay_t<F>>,
+                "tether::safe_go: fn must be callable as fn(const tether::context&) or fn()");
+  return detail::task_access::make(detail::spawn_thread_task(ctx, component, p, detail::task_fn(std::forward<F>(fn)), where));
+}
+
+}  // namespace tether

@@ -1,0 +1,54 @@
+// Process exit: the runtime cancels what it owns, gives it a grace period, and joins its threads.
+//
+// Registered with std::atexit by the first internal thread spawn (pool, safe_go or timer), so it runs
+// before the destructors of statics constructed earlier (iostreams, gtest). The runtime's own state is
+// immortal (never destroyed), so handles released later during static destruction stay valid.
+#include <tether/registry.h>
+
+#include "shutdown.h"
+#include "timer.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+
+namespace tether::detail {
+namespace {
+
+std::stop_source& shutdown_source() {
+  static auto* s = new std::stop_source;
+  return *s;
+}
+
+void on_exit() noexcept {
+  // Cancels every safe_go task and every task_group context (they are all linked to this token).
+  shutdown_source().request_stop();
+  const bool idle = registry::wait_idle(exit_grace());
+  if (!idle) {
+    // A task that ignores cancellation cannot be joined without hanging exit forever. Say which, and leave
+    // it to the OS (its std::thread object stays owned by the runtime's immortal state: never detached).
+    try {
+      const auto left = registry::snapshot();
+      std::fprintf(stderr, "tether: at exit, %zu task(s) still running after the %lld ms grace period:\n",
+                   registry::live_count(),
+                   static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(exit_grace()).count()));
+      for (const auto& t : left) std::fprintf(stderr, "tether:   %s\n", describe(t).c_str());
+      std::fflush(stderr);
+    } catch (...) {
+    }
+  }
+  pool_shutdown(idle);
+  reaper_shutdown();
+  timer_shutdown();
+}
+
+}  // namespace
+
+void ensure_exit_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] { std::atexit(on_exit); });
+}
+
+std::stop_token shutdown_token() noexcept { return shutdown_source().get_token(); }
+
+}  // namespace tether::detail
