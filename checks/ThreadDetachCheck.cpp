@@ -47,6 +47,17 @@ const Expr *localInitializer(const Expr *E) {
   return threads::stripConstruction(VD->getInit());
 }
 
+/// True if the detached object, or the initializer of the local variable it names, depends on
+/// template arguments (only the instantiations show what the thread runs).
+bool dependsOnTemplateArguments(const Expr *Obj) {
+  if (!Obj)
+    return false;
+  if (Obj->isInstantiationDependent())
+    return true;
+  const auto *VD = dyn_cast_or_null<VarDecl>(localVariable(Obj));
+  return VD && VD->getInit() && VD->getInit()->isInstantiationDependent();
+}
+
 } // namespace
 
 ThreadDetachCheck::ThreadDetachCheck(StringRef Name, ClangTidyContext *Context)
@@ -116,13 +127,13 @@ void ThreadDetachCheck::noteArgument(const Expr *Arg, const SourceManager &SM) {
     }
     return;
   }
-  // &x, or a local array decaying to a pointer: the thread holds the address of a local.
+  // &x, or a local array (the thread decay-copies it to a pointer): the thread holds the address
+  // of a local.
   const ValueDecl *V = nullptr;
   if (const auto *UO = dyn_cast<UnaryOperator>(E); UO && UO->getOpcode() == UO_AddrOf)
     V = localVariable(UO->getSubExpr());
-  else if (const auto *Cast = dyn_cast<ImplicitCastExpr>(Arg->IgnoreParens());
-           Cast && Cast->getCastKind() == CK_ArrayToPointerDecay)
-    V = localVariable(Cast->getSubExpr());
+  else if (const ValueDecl *Local = localVariable(E); Local && Local->getType()->isArrayType())
+    V = Local;
   if (V)
     diag(Loc, "the address of %0 is passed to the detached thread; %0 may go out of scope while "
               "the thread still runs",
@@ -178,6 +189,10 @@ void ThreadDetachCheck::addDanglingNotes(const CXXMemberCallExpr *Call, const So
 void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
   const SourceManager &SM = *Result.SourceManager;
   if (const auto *Call = Result.Nodes.getNodeAs<CXXMemberCallExpr>("detach")) {
+    // In a template whose thread is built from dependent arguments the callable (and so what it
+    // captures) is only known per instantiation: report from the instantiations, once.
+    if (dependsOnTemplateArguments(Call->getImplicitObjectArgument()))
+      return;
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
     if (Loc.isInvalid() || !Reported.insert(Loc).second)
       return;
