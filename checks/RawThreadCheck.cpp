@@ -2,8 +2,8 @@
 // tether::task_group), which gives it an owner, a name, a cancellation context and a bound.
 //
 // Design notes (performance): the per-node work is one cached hash lookup for constructor calls and
-// name checks for calls; the parent map (for AllowedNamespaces) is only consulted for an actual
-// spawn. Sites are reported once per spelled location, so a spawn in a template is reported once
+// name checks for calls; the parent map (unevaluated operands, AllowedNamespaces) is only consulted
+// for an actual spawn. Sites are reported once per spelled location, so a spawn in a template is reported once
 // however many times it is instantiated.
 #include "RawThreadCheck.h"
 #include "OptionUtils.h"
@@ -11,6 +11,7 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ExprCXX.h"
+#include "clang/AST/ExprConcepts.h"
 #include "clang/AST/ParentMapContext.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
@@ -157,6 +158,9 @@ int ThreadTypeSet::spawnedBy(const CXXConstructExpr *E) {
   const CXXConstructorDecl *C = E->getConstructor();
   if (!C)
     return -1;
+  // Fast path for the common case: an ordinary constructor of a class that is not a thread type.
+  if (!C->isInheritingConstructor() && exact(C->getParent()) < 0)
+    return -1;
   // `my_thread w(fn)` with `using std::thread::thread;` calls the inherited std::thread constructor.
   while (C->isInheritingConstructor()) {
     InheritedConstructor IC = C->getInheritedConstructor();
@@ -190,6 +194,26 @@ const Expr *stripConstruction(const Expr *E) {
       break;
   }
   return E;
+}
+
+SiteContext siteContext(const Stmt *S, ASTContext &Ctx) {
+  SiteContext Site;
+  DynTypedNode Node = DynTypedNode::create(*S);
+  for (unsigned Depth = 0; Depth < 4096; ++Depth) {
+    DynTypedNodeList Parents = Ctx.getParents(Node);
+    if (Parents.empty())
+      break;
+    Node = Parents[0];
+    if (Node.get<TypeLoc>() || Node.get<UnaryExprOrTypeTraitExpr>() ||
+        Node.get<CXXNoexceptExpr>() || Node.get<CXXTypeidExpr>() || Node.get<RequiresExpr>() ||
+        Node.get<ConceptSpecializationExpr>())
+      Site.Unevaluated = true;
+    if (const auto *D = Node.get<Decl>()) {
+      Site.Context = isa<DeclContext>(D) ? cast<DeclContext>(D) : D->getDeclContext();
+      break;
+    }
+  }
+  return Site;
 }
 
 } // namespace threads
@@ -301,21 +325,7 @@ void RawThreadCheck::registerMatchers(MatchFinder *Finder) {
                        this);
 }
 
-bool RawThreadCheck::isInAllowedNamespace(const Stmt *Site, ASTContext &Ctx) {
-  if (AllowedNamespaces.empty())
-    return false;
-  // Climb to the nearest enclosing declaration (function, variable, field), then through its
-  // semantic contexts.
-  DynTypedNode Node = DynTypedNode::create(*Site);
-  const DeclContext *DC = nullptr;
-  for (unsigned Depth = 0; Depth < 4096 && !DC; ++Depth) {
-    DynTypedNodeList Parents = Ctx.getParents(Node);
-    if (Parents.empty())
-      return false;
-    Node = Parents[0];
-    if (const auto *D = Node.get<Decl>())
-      DC = isa<DeclContext>(D) ? cast<DeclContext>(D) : D->getDeclContext();
-  }
+bool RawThreadCheck::isInAllowedNamespace(const DeclContext *DC) const {
   for (; DC; DC = DC->getParent())
     if (const auto *NS = dyn_cast<NamespaceDecl>(DC))
       for (const threads::QualifiedName &Allowed : AllowedNamespaces)
@@ -331,7 +341,10 @@ bool RawThreadCheck::shouldReport(SourceLocation &Loc, const Stmt *Site, ASTCont
     return false;
   if (AllowedFileRegex && AllowedFileRegex->match(SM.getFilename(SM.getSpellingLoc(Loc))))
     return false;
-  return !isInAllowedNamespace(Site, Ctx);
+  threads::SiteContext Where = threads::siteContext(Site, Ctx);
+  if (Where.Unevaluated)
+    return false; // sizeof(std::thread(f)), decltype(...), requires { ... }: nothing runs
+  return !isInAllowedNamespace(Where.Context);
 }
 
 void RawThreadCheck::checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx) {

@@ -63,6 +63,15 @@ private:
 /// as spelled at the use site.
 SourceLocation userLocation(const SourceManager &SM, SourceLocation Loc);
 
+/// Where a matched expression sits: whether it is an unevaluated operand (sizeof, decltype, noexcept,
+/// typeid, requires, any expression inside a type), which runs nothing, and the semantic context
+/// of the nearest enclosing declaration. Uses the parent map: call it only for actual findings.
+struct SiteContext {
+  bool Unevaluated = false;
+  const DeclContext *Context = nullptr;
+};
+SiteContext siteContext(const Stmt *S, ASTContext &Ctx);
+
 /// Strips the implicit nodes around a constructed temporary or a variable's initializer:
 /// parentheses, implicit casts, cleanups, materialization, binding, functional casts.
 const Expr *stripConstruction(const Expr *E);
@@ -89,7 +98,7 @@ public:
 private:
   /// Reports \p Loc once (after allow-list filtering); returns false if it must not be reported.
   bool shouldReport(SourceLocation &Loc, const Stmt *Site, ASTContext &Ctx);
-  bool isInAllowedNamespace(const Stmt *Site, ASTContext &Ctx);
+  bool isInAllowedNamespace(const DeclContext *DC) const;
   void checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx);
 
   std::vector<std::string> ThreadTypeNames;

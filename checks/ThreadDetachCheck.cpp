@@ -194,7 +194,8 @@ void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
     if (dependsOnTemplateArguments(Call->getImplicitObjectArgument()))
       return;
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
-    if (Loc.isInvalid() || !Reported.insert(Loc).second)
+    if (Loc.isInvalid() || !Reported.insert(Loc).second ||
+        threads::siteContext(Call, *Result.Context).Unevaluated)
       return;
     diag(Loc, "'detach()' %0") << Consequence << Call->getSourceRange();
     addDanglingNotes(Call, SM);
@@ -203,7 +204,8 @@ void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("call")) {
     const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("fn");
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
-    if (Loc.isInvalid() || !Reported.insert(Loc).second)
+    if (Loc.isInvalid() || !Reported.insert(Loc).second ||
+        threads::siteContext(Call, *Result.Context).Unevaluated)
       return;
     diag(Loc, "'%0()' %1") << FD->getName() << Consequence << Call->getSourceRange();
   }

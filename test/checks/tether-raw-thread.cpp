@@ -369,6 +369,21 @@ void negatives(std::thread &&incoming) {
   task();
 }
 
+// Unevaluated operands start nothing.
+using spawned_type = decltype(std::thread(work));
+static_assert(sizeof(std::thread(work)) == sizeof(std::thread));
+constexpr bool nothrow_spawn = noexcept(std::thread(work));
+template <class F> auto spawnable(F f) -> decltype(std::thread(f), true) { return true; }
+bool probe = spawnable(work);
+template <class F> concept can_spawn = requires(F f) {
+  std::thread(f);
+  std::async(f);
+  pthread_create(nullptr, nullptr, pthread_main, nullptr);
+};
+static_assert(can_spawn<void (*)()>);
+using async_result = decltype(std::async(work));
+using pthread_result = decltype(pthread_create(nullptr, nullptr, pthread_main, nullptr));
+
 // Suppression with a reason.
 void suppressed() {
   std::thread t(work); // NOLINT(tether-raw-thread): replaced by tether::safe_go in #123
