@@ -406,7 +406,7 @@ void RawThreadCheck::checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx
   std::string What = "'" + Types.display(Index) + "'";
   if (Types.exact(RD) < 0)
     What = "'" + RD->getQualifiedNameAsString() + "' (derived from " + What + ")";
-  diag(Loc, "raw thread creation with %0 through '%1'; %2")
+  diag(Loc, "raw thread creation with %0 via '%1'; %2")
       << What << FD->getName() << Replacement << Call->getSourceRange();
 }
 

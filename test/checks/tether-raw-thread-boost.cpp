@@ -27,13 +27,13 @@ void boost_threads() {
   interruptible i(work);
   // CHECK-MESSAGES: :[[@LINE-1]]:17: warning: raw thread creation with 'interruptible' (derived from 'boost::thread'); spawn
   auto p = std::make_shared<boost::thread>(work);
-  // CHECK-MESSAGES: :[[@LINE-1]]:12: warning: raw thread creation with 'boost::thread' through 'make_shared'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:12: warning: raw thread creation with 'boost::thread' via 'make_shared'; spawn
   boost::thread *raw = new boost::thread(work);
   // CHECK-MESSAGES: :[[@LINE-1]]:28: warning: raw thread creation with 'boost::thread'; spawn
   delete raw;
   std::vector<boost::thread> v;
   v.emplace_back(work);
-  // CHECK-MESSAGES: :[[@LINE-1]]:5: warning: raw thread creation with 'boost::thread' through 'emplace_back'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:5: warning: raw thread creation with 'boost::thread' via 'emplace_back'; spawn
   v.push_back(boost::thread(work));
   // CHECK-MESSAGES: :[[@LINE-1]]:15: warning: raw thread creation with 'boost::thread'; spawn
 }

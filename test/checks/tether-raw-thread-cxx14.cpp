@@ -15,7 +15,7 @@ void copy_initialization() {
   // CHECK-MESSAGES: :[[@LINE-1]]:19: warning: raw thread creation with 'std::thread'; spawn
   t.join();
   auto u = std::make_unique<std::thread>(work);
-  // CHECK-MESSAGES: :[[@LINE-1]]:12: warning: raw thread creation with 'std::thread' through 'make_unique'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:12: warning: raw thread creation with 'std::thread' via 'make_unique'; spawn
   auto f = std::async(std::launch::deferred, work);
 }
 

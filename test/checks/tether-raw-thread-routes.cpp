@@ -28,8 +28,8 @@ template <class F> void fire_and_forget(F f) {
 template <class F> void start_all(std::vector<std::thread> &pool, F f, int n) {
   for (int i = 0; i < n; ++i)
     pool.emplace_back(f);
-  // TIDY: routes.cpp:[[@LINE-1]]:10: warning: raw thread creation with 'std::thread' through 'emplace_back'
-  // PLUGIN: routes.cpp:[[@LINE-2]]:10: warning: raw thread creation with 'std::thread' through 'emplace_back'
+  // TIDY: routes.cpp:[[@LINE-1]]:10: warning: raw thread creation with 'std::thread' via 'emplace_back'
+  // PLUGIN: routes.cpp:[[@LINE-2]]:10: warning: raw thread creation with 'std::thread' via 'emplace_back'
 }
 
 void instantiate() {

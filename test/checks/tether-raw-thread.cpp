@@ -72,11 +72,11 @@ void on_the_heap() {
   delete p;
 
   auto u = std::make_unique<std::thread>(work);
-  // CHECK-MESSAGES: :[[@LINE-1]]:12: warning: raw thread creation with 'std::thread' through 'make_unique'; spawn through 'tether::safe_go' (owned, named, cancellable) or a 'tether::task_group' instead [tether-raw-thread]
+  // CHECK-MESSAGES: :[[@LINE-1]]:12: warning: raw thread creation with 'std::thread' via 'make_unique'; spawn through 'tether::safe_go' (owned, named, cancellable) or a 'tether::task_group' instead [tether-raw-thread]
   auto s = std::make_shared<std::jthread>(work_with, 1);
-  // CHECK-MESSAGES: :[[@LINE-1]]:12: warning: raw thread creation with 'std::jthread' through 'make_shared'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:12: warning: raw thread creation with 'std::jthread' via 'make_shared'; spawn
   auto s2 = std::make_shared<std::thread>([] { work(); });
-  // CHECK-MESSAGES: :[[@LINE-1]]:13: warning: raw thread creation with 'std::thread' through 'make_shared'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:13: warning: raw thread creation with 'std::thread' via 'make_shared'; spawn
 
   // Constructed here (reported at the construction), then moved into the factory: reported once.
   auto once = std::make_unique<std::thread>(std::thread(work));
@@ -90,11 +90,11 @@ void on_the_heap() {
 void containers() {
   std::vector<std::thread> threads;
   threads.emplace_back(work);
-  // CHECK-MESSAGES: :[[@LINE-1]]:11: warning: raw thread creation with 'std::thread' through 'emplace_back'; spawn through 'tether::safe_go' (owned, named, cancellable) or a 'tether::task_group' instead [tether-raw-thread]
+  // CHECK-MESSAGES: :[[@LINE-1]]:11: warning: raw thread creation with 'std::thread' via 'emplace_back'; spawn through 'tether::safe_go' (owned, named, cancellable) or a 'tether::task_group' instead [tether-raw-thread]
   threads.emplace_back([] { work(); });
-  // CHECK-MESSAGES: :[[@LINE-1]]:11: warning: raw thread creation with 'std::thread' through 'emplace_back'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:11: warning: raw thread creation with 'std::thread' via 'emplace_back'; spawn
   threads.emplace(threads.begin(), work_with, 7);
-  // CHECK-MESSAGES: :[[@LINE-1]]:11: warning: raw thread creation with 'std::thread' through 'emplace'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:11: warning: raw thread creation with 'std::thread' via 'emplace'; spawn
 
   // push_back/insert take a thread: the construction is the user's, reported once there.
   threads.push_back(std::thread(work));
@@ -106,13 +106,13 @@ void containers() {
 
   std::map<int, std::thread> by_id;
   by_id.emplace(1, work);
-  // CHECK-MESSAGES: :[[@LINE-1]]:9: warning: raw thread creation with 'std::thread' through 'emplace'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:9: warning: raw thread creation with 'std::thread' via 'emplace'; spawn
   by_id.try_emplace(2, work_with, 3);
-  // CHECK-MESSAGES: :[[@LINE-1]]:9: warning: raw thread creation with 'std::thread' through 'try_emplace'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:9: warning: raw thread creation with 'std::thread' via 'try_emplace'; spawn
 
   std::optional<std::thread> maybe;
   maybe.emplace(work);
-  // CHECK-MESSAGES: :[[@LINE-1]]:9: warning: raw thread creation with 'std::thread' through 'emplace'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:9: warning: raw thread creation with 'std::thread' via 'emplace'; spawn
 
   for (std::thread &t : threads)
     t.join();
@@ -133,7 +133,7 @@ void aliases() {
   // CHECK-MESSAGES: :[[@LINE-1]]:11: warning: raw thread creation with 'std::jthread'; spawn
   std::vector<worker> pool;
   pool.emplace_back(work);
-  // CHECK-MESSAGES: :[[@LINE-1]]:8: warning: raw thread creation with 'std::thread' through 'emplace_back'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:8: warning: raw thread creation with 'std::thread' via 'emplace_back'; spawn
 }
 
 // Inherits the thread constructors: every construction with a callable is a spawn.
@@ -166,10 +166,10 @@ void derived() {
   my_named_thread n(work_with, 1);
   // CHECK-MESSAGES: :[[@LINE-1]]:19: warning: raw thread creation with 'my_named_thread' (derived from 'std::thread'); spawn
   auto pm = std::make_unique<my_thread>(work);
-  // CHECK-MESSAGES: :[[@LINE-1]]:13: warning: raw thread creation with 'my_thread' (derived from 'std::thread') through 'make_unique'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:13: warning: raw thread creation with 'my_thread' (derived from 'std::thread') via 'make_unique'; spawn
   std::vector<my_thread> mine;
   mine.emplace_back(work);
-  // CHECK-MESSAGES: :[[@LINE-1]]:8: warning: raw thread creation with 'my_thread' (derived from 'std::thread') through 'emplace_back'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:8: warning: raw thread creation with 'my_thread' (derived from 'std::thread') via 'emplace_back'; spawn
 
   // The spawns of these are their base initializers (reported above), not their uses.
   refresher r;
@@ -242,13 +242,13 @@ template <class F> void spawn_and_join(F f) {
 
 template <class F> void spawn_into(std::vector<std::thread> &v, F f) {
   v.emplace_back(f);
-  // CHECK-MESSAGES: :[[@LINE-1]]:5: warning: raw thread creation with 'std::thread' through 'emplace_back'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:5: warning: raw thread creation with 'std::thread' via 'emplace_back'; spawn
 }
 
 template <class T> struct pool {
   std::vector<std::thread> threads;
   void start(T task) { threads.emplace_back(task); }
-  // CHECK-MESSAGES: :[[@LINE-1]]:32: warning: raw thread creation with 'std::thread' through 'emplace_back'; spawn
+  // CHECK-MESSAGES: :[[@LINE-1]]:32: warning: raw thread creation with 'std::thread' via 'emplace_back'; spawn
   auto async_start(T task) { return std::async(task); }
   // CHECK-MESSAGES: :[[@LINE-1]]:37: warning: call to 'std::async' starts an untracked thread
 };
