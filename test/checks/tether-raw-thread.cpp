@@ -78,6 +78,17 @@ void on_the_heap() {
   auto s2 = std::make_shared<std::thread>([] { work(); });
   // CHECK-MESSAGES: :[[@LINE-1]]:13: warning: raw thread creation with 'std::thread' via 'make_shared'; spawn
 
+  auto a = std::allocate_shared<std::thread>(std::allocator<std::thread>(), work);
+  // CHECK-MESSAGES: :[[@LINE-1]]:12: warning: raw thread creation with 'std::thread' via 'allocate_shared'; spawn
+  alignas(std::thread) unsigned char storage[sizeof(std::thread)];
+  std::thread *placed = std::construct_at(reinterpret_cast<std::thread *>(storage), work);
+  // CHECK-MESSAGES: :[[@LINE-1]]:25: warning: raw thread creation with 'std::thread' via 'construct_at'; spawn
+  placed->join();
+  std::destroy_at(placed);
+  std::thread *placed_new = new (storage) std::thread(work);
+  // CHECK-MESSAGES: :[[@LINE-1]]:43: warning: raw thread creation with 'std::thread'; spawn
+  placed_new->join();
+
   // Constructed here (reported at the construction), then moved into the factory: reported once.
   auto once = std::make_unique<std::thread>(std::thread(work));
   // CHECK-MESSAGES: :[[@LINE-1]]:45: warning: raw thread creation with 'std::thread'; spawn
@@ -109,6 +120,12 @@ void containers() {
   // CHECK-MESSAGES: :[[@LINE-1]]:9: warning: raw thread creation with 'std::thread' via 'emplace'; spawn
   by_id.try_emplace(2, work_with, 3);
   // CHECK-MESSAGES: :[[@LINE-1]]:9: warning: raw thread creation with 'std::thread' via 'try_emplace'; spawn
+
+  by_id.emplace(std::piecewise_construct, std::forward_as_tuple(4), std::forward_as_tuple(work));
+  // CHECK-MESSAGES: :[[@LINE-1]]:9: warning: raw thread creation with 'std::thread' via 'emplace'; spawn
+  by_id.emplace(5, std::thread());                  // a move of an empty thread
+  by_id.try_emplace(6);                             // default construction
+  by_id.emplace(std::piecewise_construct, std::forward_as_tuple(7), std::forward_as_tuple());
 
   std::optional<std::thread> maybe;
   maybe.emplace(work);
