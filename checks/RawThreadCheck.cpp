@@ -1,1 +1,473 @@
+// tether-raw-thread: every thread must be started through the tether runtime (tether::safe_go or a
+// tether::task_group), which gives it an owner, a name, a cancellation context and a bound.
+//
+// Design notes (performance): the per-node work is one cached hash lookup for constructor calls and
+// name checks for calls; the parent map (unevaluated operands, AllowedNamespaces) is only consulted
+// for an actual spawn. Sites are reported once per spelled location, so a spawn in a template is reported once
+// however many times it is instantiated.
 #include "RawThreadCheck.h"
+#include "OptionUtils.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/DeclTemplate.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/ExprConcepts.h"
+#include "clang/AST/ParentMapContext.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+#include "clang/Basic/SourceManager.h"
+
+using namespace clang::ast_matchers;
+
+namespace clang::tidy::tether {
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared with ThreadDetachCheck.
+// ---------------------------------------------------------------------------------------------
+namespace threads {
+
+QualifiedName parseQualifiedName(llvm::StringRef Name) {
+  QualifiedName Q;
+  Name = Name.trim();
+  Q.Anchored = Name.consume_front("::");
+  Q.Display = Name.str();
+  llvm::SmallVector<llvm::StringRef, 4> Parts;
+  Name.split(Parts, "::", -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef P : Parts)
+    Q.Parts.push_back(P.str());
+  return Q;
+}
+
+std::vector<QualifiedName> parseQualifiedNames(const std::vector<std::string> &Names) {
+  std::vector<QualifiedName> Out;
+  for (const std::string &N : Names) {
+    QualifiedName Q = parseQualifiedName(N);
+    if (!Q.Parts.empty())
+      Out.push_back(std::move(Q));
+  }
+  return Out;
+}
+
+static bool isSkippableContext(const DeclContext *DC) {
+  return DC->isTransparentContext() || DC->isInlineNamespace() || isa<LinkageSpecDecl>(DC);
+}
+
+bool declHasName(const NamedDecl *D, const QualifiedName &Name) {
+  if (Name.Parts.empty() || !D->getDeclName().isIdentifier() || D->getName() != Name.Parts.back())
+    return false;
+  const DeclContext *DC = D->getDeclContext();
+  for (size_t I = Name.Parts.size() - 1; I-- > 0;) {
+    // Find the next named scope; inline namespaces match by name or are skipped.
+    while (DC) {
+      if (const auto *ND = dyn_cast<NamedDecl>(DC);
+          ND && ND->getDeclName().isIdentifier() && ND->getName() == Name.Parts[I] &&
+          (isa<NamespaceDecl>(DC) || isa<RecordDecl>(DC)))
+        break;
+      if (!isSkippableContext(DC))
+        return false;
+      DC = DC->getParent();
+    }
+    if (!DC)
+      return false;
+    DC = DC->getParent();
+  }
+  if (!Name.Anchored)
+    return true;
+  while (DC && !DC->isTranslationUnit() && isSkippableContext(DC))
+    DC = DC->getParent();
+  return DC && DC->isTranslationUnit();
+}
+
+void ThreadTypeSet::setNames(const std::vector<std::string> &Names) {
+  Types = parseQualifiedNames(Names);
+  clearCache();
+}
+
+void ThreadTypeSet::clearCache() {
+  ExactCache.clear();
+  DerivedCache.clear();
+  InheritCache.clear();
+}
+
+int ThreadTypeSet::exact(const CXXRecordDecl *RD) {
+  if (!RD)
+    return -1;
+  RD = RD->getCanonicalDecl();
+  auto [It, Inserted] = ExactCache.try_emplace(RD, -1);
+  if (!Inserted)
+    return It->second;
+  int Found = -1;
+  for (size_t I = 0; I < Types.size() && Found < 0; ++I)
+    if (declHasName(RD, Types[I]))
+      Found = static_cast<int>(I);
+  ExactCache[RD] = Found;
+  return Found;
+}
+
+int ThreadTypeSet::sameOrDerived(const CXXRecordDecl *RD) {
+  if (!RD)
+    return -1;
+  RD = RD->getCanonicalDecl();
+  if (auto It = DerivedCache.find(RD); It != DerivedCache.end())
+    return It->second;
+  DerivedCache[RD] = -1; // guards against (invalid) cycles
+  int Found = exact(RD);
+  if (Found < 0) {
+    if (const CXXRecordDecl *Def = RD->getDefinition()) {
+      for (const CXXBaseSpecifier &B : Def->bases()) {
+        Found = sameOrDerived(B.getType()->getAsCXXRecordDecl());
+        if (Found >= 0)
+          break;
+      }
+    }
+  }
+  DerivedCache[RD] = Found;
+  return Found;
+}
+
+int ThreadTypeSet::constructsAs(const CXXRecordDecl *RD) {
+  if (!RD)
+    return -1;
+  RD = RD->getCanonicalDecl();
+  if (auto It = InheritCache.find(RD); It != InheritCache.end())
+    return It->second;
+  InheritCache[RD] = -1;
+  int Found = exact(RD);
+  if (Found < 0) {
+    if (const CXXRecordDecl *Def = RD->getDefinition()) {
+      for (const Decl *D : Def->decls()) {
+        if (const auto *S = dyn_cast<ConstructorUsingShadowDecl>(D)) {
+          Found = constructsAs(S->getNominatedBaseClass());
+          if (Found >= 0)
+            break;
+        }
+      }
+    }
+  }
+  InheritCache[RD] = Found;
+  return Found;
+}
+
+bool ThreadTypeSet::isThreadValue(QualType T) {
+  if (T.isNull())
+    return false;
+  return sameOrDerived(T.getNonReferenceType()->getAsCXXRecordDecl()) >= 0;
+}
+
+int ThreadTypeSet::spawnedBy(const CXXConstructExpr *E) {
+  const CXXConstructorDecl *C = E->getConstructor();
+  if (!C)
+    return -1;
+  // Fast path for the common case: an ordinary constructor of a class that is not a thread type.
+  if (!C->isInheritingConstructor() && exact(C->getParent()) < 0)
+    return -1;
+  // `my_thread w(fn)` with `using std::thread::thread;` calls the inherited std::thread constructor.
+  while (C->isInheritingConstructor()) {
+    InheritedConstructor IC = C->getInheritedConstructor();
+    if (!IC || !IC.getConstructor())
+      break;
+    C = IC.getConstructor();
+  }
+  if (C->isDefaultConstructor() || C->isCopyOrMoveConstructor())
+    return -1;
+  // A derived class's own constructor is not the spawn site: its base initializer is.
+  return exact(C->getParent());
+}
+
+SourceLocation userLocation(const SourceManager &SM, SourceLocation Loc) {
+  return Loc.isValid() ? SM.getFileLoc(Loc) : Loc;
+}
+
+const Expr *stripConstruction(const Expr *E) {
+  while (E) {
+    const Expr *Prev = E;
+    E = E->IgnoreParenImpCasts();
+    if (const auto *EWC = dyn_cast<ExprWithCleanups>(E))
+      E = EWC->getSubExpr();
+    else if (const auto *MTE = dyn_cast<MaterializeTemporaryExpr>(E))
+      E = MTE->getSubExpr();
+    else if (const auto *BTE = dyn_cast<CXXBindTemporaryExpr>(E))
+      E = BTE->getSubExpr();
+    else if (const auto *FC = dyn_cast<CXXFunctionalCastExpr>(E))
+      E = FC->getSubExpr();
+    if (E == Prev)
+      break;
+  }
+  return E;
+}
+
+SiteContext siteContext(const Stmt *S, ASTContext &Ctx) {
+  SiteContext Site;
+  DynTypedNode Node = DynTypedNode::create(*S);
+  for (unsigned Depth = 0; Depth < 4096; ++Depth) {
+    DynTypedNodeList Parents = Ctx.getParents(Node);
+    if (Parents.empty())
+      break;
+    Node = Parents[0];
+    if (Node.get<TypeLoc>() || Node.get<UnaryExprOrTypeTraitExpr>() ||
+        Node.get<CXXNoexceptExpr>() || Node.get<CXXTypeidExpr>() || Node.get<RequiresExpr>() ||
+        Node.get<ConceptSpecializationExpr>())
+      Site.Unevaluated = true;
+    if (const auto *D = Node.get<Decl>()) {
+      Site.Context = isa<DeclContext>(D) ? cast<DeclContext>(D) : D->getDeclContext();
+      break;
+    }
+  }
+  return Site;
+}
+
+} // namespace threads
+
+// ---------------------------------------------------------------------------------------------
+// tether-raw-thread
+// ---------------------------------------------------------------------------------------------
+namespace {
+
+AST_MATCHER_P(CXXConstructExpr, spawnsThread, threads::ThreadTypeSet *, Types) {
+  return Types->spawnedBy(&Node) >= 0;
+}
+
+constexpr llvm::StringLiteral DefaultThreadTypes = "::std::thread;::std::jthread;::boost::thread";
+constexpr llvm::StringLiteral DefaultSpawnFunctions = "::pthread_create;::thrd_create;::std::async";
+
+constexpr llvm::StringLiteral Replacement =
+    "spawn through 'tether::safe_go' (owned, named, cancellable) or a 'tether::task_group' instead";
+
+// Library functions that construct their first template argument from the arguments forwarded
+// through their parameter pack.
+const std::vector<llvm::StringRef> FactoryFunctions = {"::std::make_unique", "::std::make_shared",
+                                                       "::std::allocate_shared",
+                                                       "::std::construct_at"};
+// Container members that construct an element in place from the forwarded arguments.
+const std::vector<llvm::StringRef> EmplaceMethods = {"emplace_back", "emplace_front", "emplace",
+                                                     "emplace_hint", "try_emplace"};
+
+/// The type named by the member typedef \p Name of \p RD (e.g. a container's value_type).
+QualType memberType(const CXXRecordDecl *RD, llvm::StringRef Name) {
+  if (!RD)
+    return {};
+  for (const NamedDecl *D : RD->lookup(&RD->getASTContext().Idents.get(Name)))
+    if (const auto *TD = dyn_cast<TypedefNameDecl>(D))
+      return TD->getUnderlyingType();
+  return {};
+}
+
+/// Index of the first argument bound to the function's parameter pack (the constructor arguments
+/// of an emplace/make_* call); the number of parameters if there is no pack.
+unsigned firstPackArgument(const FunctionDecl *FD) {
+  const FunctionDecl *Pattern = FD;
+  if (const FunctionTemplateDecl *Primary = FD->getPrimaryTemplate())
+    Pattern = Primary->getTemplatedDecl();
+  for (unsigned I = 0; I < Pattern->getNumParams(); ++I)
+    if (Pattern->getParamDecl(I)->isParameterPack())
+      return I;
+  return Pattern->getNumParams();
+}
+
+/// The template arguments of a class template specialization type (a std::pair or std::tuple).
+const TemplateArgumentList *specializationArgs(QualType T, llvm::StringRef StdName) {
+  const auto *Spec = dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+      T.getNonReferenceType()->getAsCXXRecordDecl());
+  if (!Spec || !Spec->isInStdNamespace() || Spec->getName() != StdName)
+    return nullptr;
+  return &Spec->getTemplateArgs();
+}
+
+} // namespace
+
+RawThreadCheck::RawThreadCheck(StringRef Name, ClangTidyContext *Context)
+    : ClangTidyCheck(Name, Context),
+      ThreadTypeNames(validateQualifiedNames(*this, "ThreadTypes",
+                                             splitList(Options.get("ThreadTypes", DefaultThreadTypes)))),
+      SpawnFunctionNames(validateQualifiedNames(
+          *this, "SpawnFunctions", splitList(Options.get("SpawnFunctions", DefaultSpawnFunctions)))),
+      AllowedFileRegexText(Options.get("AllowedFileRegex", "")),
+      AllowedNamespaceNames(validateQualifiedNames(*this, "AllowedNamespaces",
+                                                   splitList(Options.get("AllowedNamespaces", "")))) {
+  Types.setNames(ThreadTypeNames);
+  if (!AllowedFileRegexText.empty())
+    AllowedFileRegex = compileRegexOption(*this, "AllowedFileRegex", AllowedFileRegexText);
+  AllowedNamespaces = threads::parseQualifiedNames(AllowedNamespaceNames);
+}
+
+void RawThreadCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  Options.store(Opts, "ThreadTypes", joinList(ThreadTypeNames));
+  Options.store(Opts, "SpawnFunctions", joinList(SpawnFunctionNames));
+  Options.store(Opts, "AllowedFileRegex", AllowedFileRegexText);
+  Options.store(Opts, "AllowedNamespaces", joinList(AllowedNamespaceNames));
+}
+
+void RawThreadCheck::onStartOfTranslationUnit() {
+  Types.clearCache();
+  Reported.clear();
+}
+
+void RawThreadCheck::registerMatchers(MatchFinder *Finder) {
+  if (!Types.empty()) {
+    Finder->addMatcher(
+        cxxConstructExpr(spawnsThread(&Types), unless(isExpansionInSystemHeader())).bind("construct"),
+        this);
+    Finder->addMatcher(callExpr(callee(functionDecl(hasAnyName(FactoryFunctions))),
+                                unless(isExpansionInSystemHeader()))
+                           .bind("factory"),
+                       this);
+    Finder->addMatcher(cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName(EmplaceMethods))),
+                                         unless(isExpansionInSystemHeader()))
+                           .bind("emplace"),
+                       this);
+  }
+  if (!SpawnFunctionNames.empty())
+    Finder->addMatcher(callExpr(callee(functionDecl(hasAnyName(std::vector<StringRef>(SpawnFunctionNames.begin(),
+                                                                         SpawnFunctionNames.end())))
+                                       .bind("fn")),
+                                unless(isExpansionInSystemHeader()))
+                           .bind("spawn"),
+                       this);
+}
+
+bool RawThreadCheck::isInAllowedNamespace(const DeclContext *DC) const {
+  for (; DC; DC = DC->getParent())
+    if (const auto *NS = dyn_cast<NamespaceDecl>(DC))
+      for (const threads::QualifiedName &Allowed : AllowedNamespaces)
+        if (threads::declHasName(NS, Allowed))
+          return true;
+  return false;
+}
+
+bool RawThreadCheck::shouldReport(SourceLocation &Loc, const Stmt *Site, ASTContext &Ctx) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  Loc = threads::userLocation(SM, Loc);
+  if (Loc.isInvalid() || !Reported.insert(Loc).second)
+    return false;
+  if (AllowedFileRegex && AllowedFileRegex->match(SM.getFilename(SM.getSpellingLoc(Loc))))
+    return false;
+  threads::SiteContext Where = threads::siteContext(Site, Ctx);
+  if (Where.Unevaluated)
+    return false; // sizeof(std::thread(f)), decltype(...), requires { ... }: nothing runs
+  return !isInAllowedNamespace(Where.Context);
+}
+
+void RawThreadCheck::checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx) {
+  const FunctionDecl *FD = Call->getDirectCallee();
+  if (!FD)
+    return;
+  // The type being constructed.
+  QualType Elem;
+  bool PairSecond = false; // the element is a std::pair whose .second is constructed
+  if (const auto *MD = dyn_cast<CXXMethodDecl>(FD)) {
+    if (MD->getName() == "try_emplace") {
+      Elem = memberType(MD->getParent(), "mapped_type");
+    } else {
+      Elem = memberType(MD->getParent(), "value_type");
+      if (const TemplateArgumentList *Args = specializationArgs(Elem, "pair");
+          Args && Args->size() == 2 && Args->get(1).getKind() == TemplateArgument::Type) {
+        Elem = Args->get(1).getAsType();
+        PairSecond = true;
+      }
+    }
+  } else if (const TemplateArgumentList *TA = FD->getTemplateSpecializationArgs();
+             TA && TA->size() > 0 && TA->get(0).getKind() == TemplateArgument::Type) {
+    Elem = TA->get(0).getAsType();
+  }
+  if (Elem.isNull())
+    return;
+  int Index = Types.constructsAs(Elem.getCanonicalType()->getAsCXXRecordDecl());
+  if (Index < 0)
+    return;
+
+  // The argument types the element's constructor receives.
+  unsigned First = firstPackArgument(FD);
+  llvm::SmallVector<QualType, 4> CtorArgs;
+  for (unsigned I = First; I < Call->getNumArgs(); ++I)
+    CtorArgs.push_back(Call->getArg(I)->getType());
+  if (PairSecond) {
+    // map.emplace(key, value) or map.emplace(std::piecewise_construct, key-tuple, value-tuple).
+    if (CtorArgs.size() == 2) {
+      CtorArgs.erase(CtorArgs.begin());
+    } else if (CtorArgs.size() == 3) {
+      const TemplateArgumentList *Tuple = specializationArgs(CtorArgs[2], "tuple");
+      if (!Tuple || Tuple->size() != 1 || Tuple->get(0).getKind() != TemplateArgument::Pack)
+        return;
+      CtorArgs.clear();
+      for (const TemplateArgument &A : Tuple->get(0).pack_elements())
+        if (A.getKind() == TemplateArgument::Type)
+          CtorArgs.push_back(A.getAsType());
+    } else {
+      return;
+    }
+  }
+  if (CtorArgs.empty() || (CtorArgs.size() == 1 && Types.isThreadValue(CtorArgs[0])))
+    return; // default construction or a move
+
+  SourceLocation Loc = Call->getExprLoc();
+  if (!shouldReport(Loc, Call, Ctx))
+    return;
+  const CXXRecordDecl *RD = Elem.getCanonicalType()->getAsCXXRecordDecl();
+  std::string What = "'" + Types.display(Index) + "'";
+  if (Types.exact(RD) < 0)
+    What = "'" + RD->getQualifiedNameAsString() + "' (derived from " + What + ")";
+  diag(Loc, "raw thread creation with %0 via '%1'; %2")
+      << What << FD->getName() << Replacement << Call->getSourceRange();
+}
+
+void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
+  ASTContext &Ctx = *Result.Context;
+
+  if (const auto *E = Result.Nodes.getNodeAs<CXXConstructExpr>("construct")) {
+    SourceLocation Loc = E->getBeginLoc();
+    if (!shouldReport(Loc, E, Ctx))
+      return;
+    int Index = Types.spawnedBy(E);
+    const CXXRecordDecl *RD = E->getConstructor()->getParent();
+    std::string What = "'" + Types.display(Index) + "'";
+    if (Types.exact(RD) < 0)
+      What = "'" + RD->getQualifiedNameAsString() + "' (derived from " + What + ")";
+    diag(Loc, "raw thread creation with %0; %1") << What << Replacement << E->getSourceRange();
+    return;
+  }
+
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("factory")) {
+    checkFactoryOrEmplace(Call, Ctx);
+    return;
+  }
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("emplace")) {
+    checkFactoryOrEmplace(Call, Ctx);
+    return;
+  }
+
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("spawn")) {
+    const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("fn");
+    bool IsStdAsync = FD->isInStdNamespace() && FD->getName() == "async";
+    // std::async(std::launch::deferred, f) runs f lazily on the thread that calls get()/wait():
+    // no thread is started, so it is not reported. Any other (or unknown) policy may start one.
+    if (IsStdAsync && Call->getNumArgs() > 0) {
+      const Expr *Policy = Call->getArg(0);
+      if (const auto *ET = Policy->getType()->getAs<EnumType>()) {
+        const EnumDecl *ED = ET->getDecl()->getDefinitionOrSelf();
+        const EnumConstantDecl *Deferred = nullptr;
+        for (const EnumConstantDecl *C : ED->enumerators())
+          if (C->getName() == "deferred")
+            Deferred = C;
+        Expr::EvalResult R;
+        if (Deferred && ED->getName() == "launch" && !Policy->isValueDependent() &&
+            Policy->EvaluateAsInt(R, Ctx) && R.Val.isInt() &&
+            llvm::APSInt::isSameValue(R.Val.getInt(), Deferred->getInitVal()))
+          return;
+      }
+    }
+    SourceLocation Loc = Call->getExprLoc();
+    if (!shouldReport(Loc, Call, Ctx))
+      return;
+    if (IsStdAsync)
+      diag(Loc, "call to 'std::async' starts an untracked thread: nothing can cancel it or bound "
+                "it, and the returned std::future blocks in its destructor until the task ends; "
+                "use 'tether::safe_go' or 'tether::task_group' instead")
+          << Call->getSourceRange();
+    else
+      diag(Loc, "call to '%0' starts an untracked thread; use 'tether::safe_go' or "
+                "'tether::task_group' instead")
+          << FD->getQualifiedNameAsString() << Call->getSourceRange();
+  }
+}
+
+} // namespace clang::tidy::tether

@@ -2,16 +2,114 @@
 #define TETHER_CHECKS_RAWTHREADCHECK_H
 
 #include "clang-tidy/ClangTidyCheck.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/Support/Regex.h"
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace clang::tidy::tether {
 
-/// Placeholder: implemented by its issue.
+namespace threads {
+
+/// A configured qualified name ("::std::thread", "boost::thread"), split into components. A leading
+/// "::" anchors it at the global namespace; without it the name matches in any enclosing scope.
+/// Inline namespaces (libc++'s std::__1) may be named or skipped.
+struct QualifiedName {
+  std::vector<std::string> Parts;
+  bool Anchored = false;
+  std::string Display; // without the leading "::", as shown in diagnostics
+};
+
+QualifiedName parseQualifiedName(llvm::StringRef Name);
+std::vector<QualifiedName> parseQualifiedNames(const std::vector<std::string> &Names);
+
+/// Does \p D (a class, namespace or function) have the qualified name \p Name?
+bool declHasName(const NamedDecl *D, const QualifiedName &Name);
+
+/// The configured thread types (ThreadTypes option), with per-class caches so that the per-node
+/// work of the matchers is one hash lookup. Shared by tether-raw-thread and tether-thread-detach.
+class ThreadTypeSet {
+public:
+  void setNames(const std::vector<std::string> &Names);
+  bool empty() const { return Types.empty(); }
+  void clearCache();
+
+  /// Index of the thread type that \p RD is exactly, or -1.
+  int exact(const CXXRecordDecl *RD);
+  /// Index of the thread type that \p RD is or derives from (directly or not), or -1.
+  int sameOrDerived(const CXXRecordDecl *RD);
+  /// Index of the thread type whose spawning constructors \p RD offers: the type itself or a class
+  /// inheriting its constructors (`using std::thread::thread;`), transitively; or -1.
+  int constructsAs(const CXXRecordDecl *RD);
+  const std::string &display(int Index) const { return Types[Index].Display; }
+
+  /// True if \p T (references and cv-qualifiers ignored) is a thread type or derived from one.
+  bool isThreadValue(QualType T);
+
+  /// If \p E constructs a thread with a callable (any constructor of a thread type other than the
+  /// default, copy and move ones, also reached through inherited constructors), the index of the
+  /// thread type; else -1.
+  int spawnedBy(const CXXConstructExpr *E);
+
+private:
+  std::vector<QualifiedName> Types;
+  llvm::DenseMap<const CXXRecordDecl *, int> ExactCache, DerivedCache, InheritCache;
+};
+
+/// The location a diagnostic about \p Loc should go to: where the user wrote it. For a token that
+/// comes from a macro body that is the macro's expansion site; for a macro argument, the argument
+/// as spelled at the use site.
+SourceLocation userLocation(const SourceManager &SM, SourceLocation Loc);
+
+/// Where a matched expression sits: whether it is an unevaluated operand (sizeof, decltype, noexcept,
+/// typeid, requires, any expression inside a type), which runs nothing, and the semantic context
+/// of the nearest enclosing declaration. Uses the parent map: call it only for actual findings.
+struct SiteContext {
+  bool Unevaluated = false;
+  const DeclContext *Context = nullptr;
+};
+SiteContext siteContext(const Stmt *S, ASTContext &Ctx);
+
+/// Strips the implicit nodes around a constructed temporary or a variable's initializer:
+/// parentheses, implicit casts, cleanups, materialization, binding, functional casts.
+const Expr *stripConstruction(const Expr *E);
+
+} // namespace threads
+
+/// Flags every place that starts a thread outside the tether runtime: constructing a thread type with
+/// a callable (also through aliases, derived classes, new, make_unique/make_shared and emplace into
+/// containers) and calls to spawn functions (pthread_create, thrd_create, std::async).
 class RawThreadCheck : public ClangTidyCheck {
 public:
-  RawThreadCheck(StringRef Name, ClangTidyContext *Context) : ClangTidyCheck(Name, Context) {}
+  RawThreadCheck(StringRef Name, ClangTidyContext *Context);
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
   }
+  void registerMatchers(ast_matchers::MatchFinder *Finder) override;
+  void check(const ast_matchers::MatchFinder::MatchResult &Result) override;
+  void storeOptions(ClangTidyOptions::OptionMap &Opts) override;
+  void onStartOfTranslationUnit() override;
+  std::optional<TraversalKind> getCheckTraversalKind() const override {
+    return TK_AsIs;
+  }
+
+private:
+  /// Reports \p Loc once (after allow-list filtering); returns false if it must not be reported.
+  bool shouldReport(SourceLocation &Loc, const Stmt *Site, ASTContext &Ctx);
+  bool isInAllowedNamespace(const DeclContext *DC) const;
+  void checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx);
+
+  std::vector<std::string> ThreadTypeNames;
+  std::vector<std::string> SpawnFunctionNames;
+  std::string AllowedFileRegexText;
+  std::vector<std::string> AllowedNamespaceNames;
+
+  threads::ThreadTypeSet Types;
+  std::optional<llvm::Regex> AllowedFileRegex;
+  std::vector<threads::QualifiedName> AllowedNamespaces;
+  llvm::DenseSet<SourceLocation> Reported;
 };
 
 } // namespace clang::tidy::tether

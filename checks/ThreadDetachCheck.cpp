@@ -1,1 +1,214 @@
+// tether-thread-detach: a detached thread has no owner. Nothing can join it, cancel it, bound it or
+// learn that it failed, and at shutdown it keeps running against objects that are being destroyed.
 #include "ThreadDetachCheck.h"
+#include "OptionUtils.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+#include "clang/Basic/SourceManager.h"
+
+using namespace clang::ast_matchers;
+
+namespace clang::tidy::tether {
+namespace {
+
+AST_MATCHER_P(CXXRecordDecl, isThreadType, threads::ThreadTypeSet *, Types) {
+  return Types->exact(&Node) >= 0;
+}
+
+constexpr llvm::StringLiteral DefaultThreadTypes = "::std::thread;::std::jthread;::boost::thread";
+constexpr llvm::StringLiteral DefaultDetachFunctions = "::pthread_detach";
+
+constexpr llvm::StringLiteral Consequence =
+    "makes this thread unowned: nothing can wait for it, cancel it or see it fail; keep it owned "
+    "with 'tether::safe_go' or 'tether::task_group'";
+
+/// The local variable (automatic storage, incl. parameters and structured bindings) \p E names.
+const ValueDecl *localVariable(const Expr *E) {
+  const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
+  if (!DRE)
+    return nullptr;
+  if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
+    return VD->hasLocalStorage() ? VD : nullptr;
+  if (const auto *BD = dyn_cast<BindingDecl>(DRE->getDecl()))
+    if (const auto *DD = dyn_cast_or_null<VarDecl>(BD->getDecomposedDecl()))
+      return DD->hasLocalStorage() ? BD : nullptr;
+  return nullptr;
+}
+
+/// The initializer of the local variable \p E names, if any (one step: `auto job = [&]{...};`).
+const Expr *localInitializer(const Expr *E) {
+  const ValueDecl *V = localVariable(E);
+  const auto *VD = dyn_cast_or_null<VarDecl>(V);
+  if (!VD || isa<ParmVarDecl>(VD) || !VD->getInit())
+    return nullptr;
+  return threads::stripConstruction(VD->getInit());
+}
+
+/// True if the detached object, or the initializer of the local variable it names, depends on
+/// template arguments (only the instantiations show what the thread runs).
+bool dependsOnTemplateArguments(const Expr *Obj) {
+  if (!Obj)
+    return false;
+  if (Obj->isInstantiationDependent())
+    return true;
+  const auto *VD = dyn_cast_or_null<VarDecl>(localVariable(Obj));
+  return VD && VD->getInit() && VD->getInit()->isInstantiationDependent();
+}
+
+} // namespace
+
+ThreadDetachCheck::ThreadDetachCheck(StringRef Name, ClangTidyContext *Context)
+    : ClangTidyCheck(Name, Context),
+      ThreadTypeNames(validateQualifiedNames(*this, "ThreadTypes",
+                                             splitList(Options.get("ThreadTypes", DefaultThreadTypes)))),
+      DetachFunctionNames(validateQualifiedNames(
+          *this, "DetachFunctions", splitList(Options.get("DetachFunctions", DefaultDetachFunctions)))) {
+  Types.setNames(ThreadTypeNames);
+}
+
+void ThreadDetachCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  Options.store(Opts, "ThreadTypes", joinList(ThreadTypeNames));
+  Options.store(Opts, "DetachFunctions", joinList(DetachFunctionNames));
+}
+
+void ThreadDetachCheck::onStartOfTranslationUnit() {
+  Types.clearCache();
+  Reported.clear();
+}
+
+void ThreadDetachCheck::registerMatchers(MatchFinder *Finder) {
+  // detach() declared by a thread type: also reached through aliases, references, pointers, smart
+  // pointers, elements and classes deriving from a thread type (they inherit this member).
+  if (!Types.empty())
+    Finder->addMatcher(
+        cxxMemberCallExpr(callee(cxxMethodDecl(hasName("detach"), ofClass(isThreadType(&Types)))),
+                          unless(isExpansionInSystemHeader()))
+            .bind("detach"),
+        this);
+  if (!DetachFunctionNames.empty())
+    Finder->addMatcher(callExpr(callee(functionDecl(hasAnyName(std::vector<StringRef>(DetachFunctionNames.begin(),
+                                                                         DetachFunctionNames.end())))
+                                       .bind("fn")),
+                                unless(isExpansionInSystemHeader()))
+                           .bind("call"),
+                       this);
+}
+
+void ThreadDetachCheck::noteArgument(const Expr *Arg, const SourceManager &SM) {
+  const Expr *E = threads::stripConstruction(Arg);
+  SourceLocation Loc = threads::userLocation(SM, E->getBeginLoc());
+  if (isa<CXXThisExpr>(E)) {
+    diag(Loc, "the detached thread is given 'this'; the object may be destroyed while the thread "
+              "still runs",
+         DiagnosticIDs::Note);
+    return;
+  }
+  // std::ref(x) / std::cref(x): the thread holds a reference to x.
+  if (const auto *Call = dyn_cast<CallExpr>(E)) {
+    const FunctionDecl *FD = Call->getDirectCallee();
+    if (!FD || !FD->isInStdNamespace() || !FD->getDeclName().isIdentifier() ||
+        (FD->getName() != "ref" && FD->getName() != "cref") || Call->getNumArgs() != 1)
+      return;
+    const Expr *Referent = Call->getArg(0)->IgnoreParenImpCasts();
+    if (const ValueDecl *V = localVariable(Referent)) {
+      diag(Loc, "%0 is passed by reference ('std::%1') and may go out of scope while the detached "
+                "thread still runs",
+           DiagnosticIDs::Note)
+          << V << FD->getName();
+    } else if (const auto *ME = dyn_cast<MemberExpr>(Referent);
+               ME && isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts())) {
+      diag(Loc, "the detached thread is given a reference to member %0; the object may be "
+                "destroyed while the thread still runs",
+           DiagnosticIDs::Note)
+          << ME->getMemberDecl();
+    }
+    return;
+  }
+  // &x, or a local array (the thread decay-copies it to a pointer): the thread holds the address
+  // of a local.
+  const ValueDecl *V = nullptr;
+  if (const auto *UO = dyn_cast<UnaryOperator>(E); UO && UO->getOpcode() == UO_AddrOf)
+    V = localVariable(UO->getSubExpr());
+  else if (const ValueDecl *Local = localVariable(E); Local && Local->getType()->isArrayType())
+    V = Local;
+  if (V)
+    diag(Loc, "the address of %0 is passed to the detached thread; %0 may go out of scope while "
+              "the thread still runs",
+         DiagnosticIDs::Note)
+        << V;
+}
+
+void ThreadDetachCheck::noteCallable(const Expr *Callable, const SourceManager &SM) {
+  const Expr *E = threads::stripConstruction(Callable);
+  if (const Expr *Init = localInitializer(E))
+    E = Init;
+  const auto *Lambda = dyn_cast<LambdaExpr>(E);
+  if (!Lambda)
+    return;
+  for (const LambdaCapture &C : Lambda->captures()) {
+    SourceLocation Loc = threads::userLocation(SM, C.getLocation());
+    if (C.capturesThis()) {
+      if (C.getCaptureKind() == LCK_This) // [*this] copies the object: nothing dangles
+        diag(Loc, "the detached thread captures 'this'; the object may be destroyed while the "
+                  "thread still runs",
+             DiagnosticIDs::Note);
+      continue;
+    }
+    if (!C.capturesVariable())
+      continue;
+    const ValueDecl *V = C.getCapturedVar();
+    if (C.getCaptureKind() == LCK_ByRef) {
+      diag(Loc, "%0 is captured by reference and may go out of scope while the detached thread "
+                "still runs",
+           DiagnosticIDs::Note)
+          << V;
+    } else if (const auto *VD = dyn_cast<VarDecl>(V); VD && VD->isInitCapture() && VD->getInit()) {
+      // [p = &x] or [self = this]: a copy of a pointer to something that may not outlive the thread.
+      noteArgument(VD->getInit(), SM);
+    }
+  }
+}
+
+void ThreadDetachCheck::addDanglingNotes(const CXXMemberCallExpr *Call, const SourceManager &SM) {
+  // The callable is visible when the detached thread is a temporary constructed right here, or a
+  // local variable whose initializer constructs it.
+  const Expr *Obj = threads::stripConstruction(Call->getImplicitObjectArgument());
+  const auto *Ctor = dyn_cast_or_null<CXXConstructExpr>(Obj);
+  if (!Ctor && Obj)
+    Ctor = dyn_cast_or_null<CXXConstructExpr>(localInitializer(Obj));
+  if (!Ctor || Ctor->getNumArgs() == 0 || Types.spawnedBy(Ctor) < 0)
+    return;
+  noteCallable(Ctor->getArg(0), SM);
+  for (unsigned I = 1; I < Ctor->getNumArgs(); ++I)
+    noteArgument(Ctor->getArg(I), SM);
+}
+
+void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
+  const SourceManager &SM = *Result.SourceManager;
+  if (const auto *Call = Result.Nodes.getNodeAs<CXXMemberCallExpr>("detach")) {
+    // In a template whose thread is built from dependent arguments the callable (and so what it
+    // captures) is only known per instantiation: report from the instantiations, once.
+    if (dependsOnTemplateArguments(Call->getImplicitObjectArgument()))
+      return;
+    SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
+    if (Loc.isInvalid() || !Reported.insert(Loc).second ||
+        threads::siteContext(Call, *Result.Context).Unevaluated)
+      return;
+    diag(Loc, "'detach()' %0") << Consequence << Call->getSourceRange();
+    addDanglingNotes(Call, SM);
+    return;
+  }
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("call")) {
+    const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("fn");
+    SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
+    if (Loc.isInvalid() || !Reported.insert(Loc).second ||
+        threads::siteContext(Call, *Result.Context).Unevaluated)
+      return;
+    diag(Loc, "'%0()' %1") << FD->getName() << Consequence << Call->getSourceRange();
+  }
+}
+
+} // namespace clang::tidy::tether
