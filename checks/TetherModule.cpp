@@ -5,7 +5,6 @@
 #include "UnboundedContainerCheck.h"
 #include "UnguardedLoopCheck.h"
 #include "clang-tidy/ClangTidyModule.h"
-#include "clang-tidy/ClangTidyModuleRegistry.h"
 
 namespace clang::tidy::tether {
 

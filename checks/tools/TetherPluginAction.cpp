@@ -6,7 +6,7 @@
 // action runs automatically next to the main action, so `-fplugin=` alone is enough. It runs all
 // tether-* checks, narrowed by the nearest .clang-tidy (its Checks and CheckOptions apply) and by
 // `-fplugin-arg-tether-checks=<glob list>`. Findings are ordinary compiler warnings: -Werror
-// makes them errors, and NOLINT comments work as in clang-tidy.
+// makes them errors, -w silences them, and NOLINT comments work as in clang-tidy.
 #include "clang-tidy/ClangTidy.h"
 #include "clang-tidy/ClangTidyDiagnosticConsumer.h"
 #include "clang-tidy/ClangTidyModule.h"
@@ -22,14 +22,68 @@ namespace {
 class OwningConsumer : public MultiplexConsumer {
 public:
   OwningConsumer(std::unique_ptr<ClangTidyContext> Context,
+                 std::unique_ptr<ClangTidyDiagnosticConsumer> Collector,
                  std::unique_ptr<DiagnosticsEngine> DiagEngine,
                  std::vector<std::unique_ptr<ASTConsumer>> Consumers)
       : MultiplexConsumer(std::move(Consumers)), Context(std::move(Context)),
-        DiagEngine(std::move(DiagEngine)) {}
+        Collector(std::move(Collector)), DiagEngine(std::move(DiagEngine)) {}
 
 private:
   std::unique_ptr<ClangTidyContext> Context;
+  std::unique_ptr<ClangTidyDiagnosticConsumer> Collector;
   std::unique_ptr<DiagnosticsEngine> DiagEngine;
+};
+
+// Runs after the checks: re-emits what they found through the compiler's own engine.
+//
+// Upstream's plugin forwards each finding as it happens, as a custom diagnostic that -Werror does
+// not promote, so a team could not fail its build on tether findings. Collecting first also gives
+// clang-tidy's output: sorted by position, duplicates (e.g. from template instantiations) merged,
+// NOLINT applied.
+class Reporter : public ASTConsumer {
+public:
+  Reporter(CompilerInstance &CI, ClangTidyDiagnosticConsumer &Collector)
+      : CI(CI), Collector(Collector) {}
+
+  void HandleTranslationUnit(ASTContext &) override {
+    DiagnosticsEngine &Diags = CI.getDiagnostics();
+    for (const ClangTidyError &E : Collector.take()) {
+      bool IsError = E.DiagLevel == tooling::Diagnostic::Error || E.IsWarningAsError;
+      if (!IsError && Diags.getIgnoreAllWarnings())
+        continue;
+      if (!IsError && Diags.getWarningsAsErrors())
+        IsError = true;
+      std::string Name = E.DiagnosticName;
+      if (E.IsWarningAsError)
+        Name += ",-warnings-as-errors";
+      emit(IsError ? DiagnosticsEngine::Error : DiagnosticsEngine::Warning, E.Message,
+           (llvm::Twine(E.Message.Message) + " [" + Name + "]").str());
+      for (const tooling::DiagnosticMessage &Note : E.Notes)
+        emit(DiagnosticsEngine::Note, Note, Note.Message);
+    }
+  }
+
+private:
+  void emit(DiagnosticsEngine::Level Level, const tooling::DiagnosticMessage &Where,
+            const std::string &Text) {
+    DiagnosticsEngine &Diags = CI.getDiagnostics();
+    unsigned ID = Diags.getCustomDiagID(Level, "%0");
+    Diags.Report(location(Where), ID) << Text;
+  }
+
+  SourceLocation location(const tooling::DiagnosticMessage &Where) {
+    if (Where.FilePath.empty())
+      return {};
+    SourceManager &SM = CI.getSourceManager();
+    auto File = SM.getFileManager().getOptionalFileRef(Where.FilePath);
+    if (!File)
+      return {};
+    FileID FID = SM.getOrCreateFileID(*File, SrcMgr::C_User);
+    return SM.getComposedLoc(FID, Where.FileOffset);
+  }
+
+  CompilerInstance &CI;
+  ClangTidyDiagnosticConsumer &Collector;
 };
 
 class TetherPluginAction : public PluginASTAction {
@@ -61,19 +115,21 @@ public:
 
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI, StringRef File) override {
     auto Context = std::make_unique<ClangTidyContext>(std::move(Options));
-    // Tidy diagnostics are forwarded to the compiler's own engine, so they print, count and
-    // honour -Werror like compiler warnings.
-    auto *DiagConsumer = new ClangTidyDiagnosticConsumer(*Context, &CI.getDiagnostics());
+    // No external engine: findings are collected, then reported by Reporter. Incompatible fix-its
+    // must not drop findings: the plugin applies no fixes.
+    auto Collector = std::make_unique<ClangTidyDiagnosticConsumer>(
+        *Context, /*ExternalDiagEngine=*/nullptr, /*RemoveIncompatibleErrors=*/false);
     auto DiagOpts = std::make_unique<DiagnosticOptions>();
-    auto DiagEngine =
-        std::make_unique<DiagnosticsEngine>(DiagnosticIDs::create(), *DiagOpts, DiagConsumer);
+    auto DiagEngine = std::make_unique<DiagnosticsEngine>(DiagnosticIDs::create(), *DiagOpts,
+                                                          Collector.get(), /*ShouldOwnClient=*/false);
     Context->setDiagnosticsEngine(std::move(DiagOpts), DiagEngine.get());
 
     ClangTidyASTConsumerFactory Factory(*Context);
     std::vector<std::unique_ptr<ASTConsumer>> Consumers;
     Consumers.push_back(Factory.createASTConsumer(CI, File));
-    return std::make_unique<OwningConsumer>(std::move(Context), std::move(DiagEngine),
-                                            std::move(Consumers));
+    Consumers.push_back(std::make_unique<Reporter>(CI, *Collector));
+    return std::make_unique<OwningConsumer>(std::move(Context), std::move(Collector),
+                                            std::move(DiagEngine), std::move(Consumers));
   }
 
 private:

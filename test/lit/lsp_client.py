@@ -3,7 +3,7 @@
 
     lsp_client.py CLANGD FILE [--timeout SECONDS] [-- CLANGD-ARGS...]
 
-Prints one line per diagnostic, `FILE:LINE:COL: SEVERITY: MESSAGE [CODE]` (1-based, like the
+Prints `published N diagnostics for FILE`, then one line per diagnostic, `FILE:LINE:COL: SEVERITY: MESSAGE [CODE]` (1-based, like the
 compiler), so a lit test can FileCheck what an editor would show. The timeout only bounds a hung
 server (the test then fails); it is not a performance assertion.
 """
@@ -91,6 +91,7 @@ def main():
     if not ok or "diags" not in result:
         sys.stderr.write("lsp_client: no publishDiagnostics for %s\n%s" % (path, proc.stderr.read().decode()))
         return 1
+    print(f"published {len(result['diags'])} diagnostics for {path}")
     for d in sorted(result["diags"], key=lambda d: (d["range"]["start"]["line"], d["range"]["start"]["character"])):
         s = d["range"]["start"]
         code = f" [{d['code']}]" if d.get("code") else ""
