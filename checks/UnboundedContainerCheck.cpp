@@ -261,7 +261,7 @@ void UnboundedContainerCheck::registerMatchers(MatchFinder *Finder) {
                      this);
   Finder->addMatcher(
       expr(anyOf(cxxOperatorCallExpr(hasOverloadedOperatorName("[]"), hasArgument(0, Object)),
-                 arraySubscriptExpr(hasBase(Object))))
+                 arraySubscriptExpr(hasLHS(Object))))
           .bind("subscript"),
       this);
   Finder->addMatcher(binaryOperation(hasOperatorName("="), hasLHS(Object)).bind("assign"), this);
@@ -353,6 +353,7 @@ void UnboundedContainerCheck::recordStructor(const FunctionDecl *F, bool IsCtor)
 
 void UnboundedContainerCheck::check(const MatchFinder::MatchResult &Result) {
   SM = Result.SourceManager;
+  LangOpts = Result.Context->getLangOpts();
   const auto &N = Result.Nodes;
   if (const auto *F = N.getNodeAs<FieldDecl>("field"))
     return addCandidate(F, /*IsField=*/true);
@@ -484,6 +485,29 @@ bool UnboundedContainerCheck::computeFullyVisible(const CXXRecordDecl *RD) {
   return true;
 }
 
+/// The name IgnoredNames is matched against: fully qualified, without anonymous or inline
+/// namespaces ("ns::Class::member_", "g_cache", "ns::memo::cache" for a function-local static).
+std::string UnboundedContainerCheck::nameForIgnoring(const ValueDecl *D) const {
+  PrintingPolicy Policy(LangOpts);
+  Policy.SuppressUnwrittenScope = true;
+  Policy.SuppressInlineNamespace =
+      llvm::to_underlying(PrintingPolicy::SuppressInlineNamespaceMode::All);
+  std::string Name;
+  llvm::raw_string_ostream OS(Name);
+  const auto *VD = dyn_cast<VarDecl>(D);
+  if (VD && VD->isStaticLocal()) {
+    if (const auto *Fn = dyn_cast_or_null<NamedDecl>(
+            Decl::castFromDeclContext(VD->getParentFunctionOrMethod()))) {
+      Fn->printQualifiedName(OS, Policy);
+      OS << "::";
+    }
+    OS << VD->getName();
+    return Name;
+  }
+  D->printQualifiedName(OS, Policy);
+  return Name;
+}
+
 void UnboundedContainerCheck::onEndOfTranslationUnit() {
   for (const Candidate &C : Candidates) {
     const ValueDecl *D = C.D;
@@ -494,7 +518,7 @@ void UnboundedContainerCheck::onEndOfTranslationUnit() {
       Owner = cast<CXXRecordDecl>(D->getDeclContext());
     if (Owner && !isFullyVisible(Owner))
       continue;
-    if (IgnoredNames && IgnoredNames->match(D->getQualifiedNameAsString()))
+    if (IgnoredNames && IgnoredNames->match(nameForIgnoring(D)))
       continue;
 
     bool Bounded = false;

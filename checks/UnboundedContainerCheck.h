@@ -47,6 +47,7 @@ private:
   bool computeFullyVisible(const CXXRecordDecl *RD);
   ContainerKind kindOfTemplate(const NamedDecl *Template);
   void reset();
+  std::string nameForIgnoring(const ValueDecl *D) const;
 
   // Options.
   std::string AssociativeContainersRaw;
@@ -75,6 +76,7 @@ private:
   /// References inside a constructor / destructor body, mapped to that structor's class.
   llvm::DenseMap<const Expr *, const CXXRecordDecl *> InCtor, InDtor;
   const SourceManager *SM = nullptr;
+  LangOptions LangOpts;
 };
 
 } // namespace clang::tidy::tether
