@@ -230,23 +230,21 @@ void UnboundedContainerCheck::registerMatchers(MatchFinder *Finder) {
 
   Finder->addMatcher(
       traverse(TK_IgnoreUnlessSpelledInSource,
-               fieldDecl(unless(isExpansionInSystemHeader()), hasContainerType(this))
+               fieldDecl(hasContainerType(this), unless(isExpansionInSystemHeader()))
                    .bind("field")),
       this);
   Finder->addMatcher(traverse(TK_IgnoreUnlessSpelledInSource,
-                              varDecl(hasGlobalStorage(), unless(isExpansionInSystemHeader()),
-                                      hasContainerType(this))
+                              varDecl(hasGlobalStorage(), hasContainerType(this),
+                                      unless(isExpansionInSystemHeader()))
                                   .bind("var")),
                      this);
   Finder->addMatcher(traverse(TK_IgnoreUnlessSpelledInSource, Ref.bind("collect")), this);
   Finder->addMatcher(traverse(TK_IgnoreUnlessSpelledInSource,
-                              cxxConstructorDecl(isDefinition(), unless(isImplicit()),
-                                                 unless(isExpansionInSystemHeader()))
+                              cxxConstructorDecl(isDefinition(), unless(isImplicit()))
                                   .bind("ctor")),
                      this);
   Finder->addMatcher(traverse(TK_IgnoreUnlessSpelledInSource,
-                              cxxDestructorDecl(isDefinition(), unless(isImplicit()),
-                                                unless(isExpansionInSystemHeader()))
+                              cxxDestructorDecl(isDefinition(), unless(isImplicit()))
                                   .bind("dtor")),
                      this);
 

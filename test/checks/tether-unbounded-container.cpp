@@ -47,6 +47,10 @@ public:
     int n = 0;
     for (const auto &[k, v] : by_id_)
       n += k;
+    for (auto &[k, v] : by_id_) // non-const iteration may change values, not the size
+      v += "!";
+    decltype(by_id_)::iterator first = by_id_.begin();
+    (void)first;
     std::printf("%zu\n", by_id_.size());
     return by_id_.empty() ? 0 : n;
   }
