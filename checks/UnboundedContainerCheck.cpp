@@ -351,7 +351,7 @@ void UnboundedContainerCheck::recordStructor(const FunctionDecl *F, bool IsCtor)
 
 void UnboundedContainerCheck::check(const MatchFinder::MatchResult &Result) {
   SM = Result.SourceManager;
-  LangOpts = Result.Context->getLangOpts();
+  Ctx = Result.Context;
   const auto &N = Result.Nodes;
   if (const auto *F = N.getNodeAs<FieldDecl>("field"))
     return addCandidate(F, /*IsField=*/true);
@@ -486,7 +486,7 @@ bool UnboundedContainerCheck::computeFullyVisible(const CXXRecordDecl *RD) {
 /// The name IgnoredNames is matched against: fully qualified, without anonymous or inline
 /// namespaces ("ns::Class::member_", "g_cache", "ns::memo::cache" for a function-local static).
 std::string UnboundedContainerCheck::nameForIgnoring(const ValueDecl *D) const {
-  PrintingPolicy Policy(LangOpts);
+  PrintingPolicy Policy(Ctx->getLangOpts());
   Policy.SuppressUnwrittenScope = true;
   Policy.SuppressInlineNamespace =
       llvm::to_underlying(PrintingPolicy::SuppressInlineNamespaceMode::All);
@@ -579,6 +579,7 @@ void UnboundedContainerCheck::reset() {
   InCtor.clear();
   InDtor.clear();
   SM = nullptr;
+  Ctx = nullptr;
 }
 
 } // namespace clang::tidy::tether

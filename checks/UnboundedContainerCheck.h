@@ -76,7 +76,7 @@ private:
   /// References inside a constructor / destructor body, mapped to that structor's class.
   llvm::DenseMap<const Expr *, const CXXRecordDecl *> InCtor, InDtor;
   const SourceManager *SM = nullptr;
-  LangOptions LangOpts;
+  const ASTContext *Ctx = nullptr;
 };
 
 } // namespace clang::tidy::tether
