@@ -1,1 +1,585 @@
 #include "UnboundedContainerCheck.h"
+#include "OptionUtils.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclTemplate.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "llvm/ADT/StringSwitch.h"
+#include <algorithm>
+
+using namespace clang::ast_matchers;
+
+namespace clang::tidy::tether {
+
+namespace {
+
+constexpr llvm::StringLiteral DefaultAssociative =
+    "::std::map;::std::multimap;::std::set;::std::multiset;::std::unordered_map;"
+    "::std::unordered_multimap;::std::unordered_set;::std::unordered_multiset";
+// Queue-like containers are opt-in: see docs/checks/tether-unbounded-container.md.
+constexpr llvm::StringLiteral DefaultQueue = "";
+
+AST_MATCHER_P(ValueDecl, hasContainerType, UnboundedContainerCheck *, Check) {
+  return Check->kindOfDecl(&Node) != UnboundedContainerCheck::ContainerKind::None;
+}
+
+/// What a member function (or member operator) called on the container does to its size.
+enum class MethodRole { Neutral, Growth, Bound, Subscript, Assign };
+
+MethodRole roleOfMember(DeclarationName Name) {
+  switch (Name.getCXXOverloadedOperator()) {
+  case OO_Subscript:
+    return MethodRole::Subscript;
+  case OO_Equal:
+    return MethodRole::Assign;
+  case OO_None:
+    break;
+  default:
+    return MethodRole::Neutral;
+  }
+  if (!Name.isIdentifier())
+    return MethodRole::Neutral;
+  return llvm::StringSwitch<MethodRole>(Name.getAsIdentifierInfo()->getName())
+      // Associative growth.
+      .Cases({"insert", "emplace", "emplace_hint", "try_emplace", "insert_or_assign"},
+             MethodRole::Growth)
+      .Cases({"insert_range", "merge"}, MethodRole::Growth)
+      // Queue-like growth.
+      .Cases({"push", "push_back", "push_front", "emplace_back", "emplace_front"},
+             MethodRole::Growth)
+      .Cases({"emplace_after", "insert_after", "splice", "splice_after"}, MethodRole::Growth)
+      .Cases({"append_range", "prepend_range", "push_range"}, MethodRole::Growth)
+      // Bound evidence.
+      .Cases({"erase", "erase_after", "clear", "extract", "swap"}, MethodRole::Bound)
+      .Cases({"pop", "pop_back", "pop_front", "remove", "remove_if"}, MethodRole::Bound)
+      .Cases({"resize", "assign", "assign_range"}, MethodRole::Bound)
+      .Default(MethodRole::Neutral);
+}
+
+/// The declaration a collected reference names (canonical), or null.
+const ValueDecl *refDecl(const Expr *E) {
+  const ValueDecl *D = nullptr;
+  if (const auto *ME = dyn_cast<MemberExpr>(E))
+    D = ME->getMemberDecl();
+  else if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+    D = DRE->getDecl();
+  return D ? cast<ValueDecl>(D->getCanonicalDecl()) : nullptr;
+}
+
+bool isUnevaluatedRef(const Expr *E) {
+  if (const auto *ME = dyn_cast<MemberExpr>(E))
+    return ME->isNonOdrUse() == NOUR_Unevaluated;
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+    return DRE->isNonOdrUse() == NOUR_Unevaluated;
+  return false;
+}
+
+/// True for declarations inside an instantiated template: those are analysed through their
+/// pattern, so that a template reports once.
+bool isInInstantiation(const Decl *D) {
+  if (isa<VarTemplateSpecializationDecl>(D))
+    return true;
+  if (const auto *FD = dyn_cast<FunctionDecl>(D); FD && FD->isTemplateInstantiation())
+    return true;
+  for (const DeclContext *DC = D->getDeclContext(); DC; DC = DC->getParent()) {
+    if (const auto *RD = dyn_cast<CXXRecordDecl>(DC)) {
+      switch (RD->getTemplateSpecializationKind()) {
+      case TSK_ImplicitInstantiation:
+      case TSK_ExplicitInstantiationDeclaration:
+      case TSK_ExplicitInstantiationDefinition:
+        return true;
+      default:
+        break;
+      }
+    } else if (const auto *FD = dyn_cast<FunctionDecl>(DC)) {
+      if (FD->isTemplateInstantiation())
+        return true;
+    }
+  }
+  return false;
+}
+
+/// Builds "ns::inner::name" both with and without inline namespaces (std::__cxx11::list and
+/// std::list). Returns false for names that cannot be spelled that way (local, anonymous).
+bool qualifiedNames(const NamedDecl *D, std::string &Full, std::string &Short) {
+  if (!D->getIdentifier())
+    return false;
+  llvm::SmallVector<std::pair<StringRef, bool>, 4> Parts; // (name, is inline namespace)
+  Parts.push_back({D->getName(), false});
+  for (const DeclContext *DC = D->getDeclContext(); DC && !isa<TranslationUnitDecl>(DC);
+       DC = DC->getParent()) {
+    if (const auto *NS = dyn_cast<NamespaceDecl>(DC)) {
+      if (NS->isAnonymousNamespace())
+        return false;
+      Parts.push_back({NS->getName(), NS->isInline()});
+    } else if (const auto *RD = dyn_cast<RecordDecl>(DC)) {
+      if (!RD->getIdentifier())
+        return false;
+      Parts.push_back({RD->getName(), false});
+    } else if (!isa<LinkageSpecDecl>(DC) && !isa<ExportDecl>(DC)) {
+      return false;
+    }
+  }
+  for (auto It = Parts.rbegin(); It != Parts.rend(); ++It) {
+    bool Last = std::next(It) == Parts.rend();
+    Full += It->first;
+    if (!Last)
+      Full += "::";
+    if (!It->second) {
+      Short += It->first;
+      if (!Last)
+        Short += "::";
+    }
+  }
+  return true;
+}
+
+/// Collects the member references inside a constructor or destructor, skipping lambda bodies
+/// and local classes: code there runs later, not while the object is built or torn down.
+class StructorRefCollector : public RecursiveASTVisitor<StructorRefCollector> {
+public:
+  explicit StructorRefCollector(llvm::SmallVectorImpl<const MemberExpr *> &Out) : Out(Out) {}
+  bool TraverseLambdaExpr(LambdaExpr *) { return true; }
+  bool TraverseCXXRecordDecl(CXXRecordDecl *) { return true; }
+  bool VisitMemberExpr(MemberExpr *ME) {
+    Out.push_back(ME);
+    return true;
+  }
+
+private:
+  llvm::SmallVectorImpl<const MemberExpr *> &Out;
+};
+
+void loadNames(ClangTidyCheck &Check, StringRef OptionName, StringRef Raw,
+               llvm::StringSet<> &Into) {
+  for (const std::string &Name : validateQualifiedNames(Check, OptionName, splitList(Raw))) {
+    StringRef N(Name);
+    N.consume_front("::");
+    Into.insert(N);
+  }
+}
+
+} // namespace
+
+UnboundedContainerCheck::UnboundedContainerCheck(StringRef Name, ClangTidyContext *Context)
+    : ClangTidyCheck(Name, Context),
+      AssociativeContainersRaw(Options.get("AssociativeContainers", DefaultAssociative)),
+      QueueContainersRaw(Options.get("QueueContainers", DefaultQueue)),
+      IgnoredNamesRaw(Options.get("IgnoredNames", "")) {
+  loadNames(*this, "AssociativeContainers", AssociativeContainersRaw, AssociativeNames);
+  loadNames(*this, "QueueContainers", QueueContainersRaw, QueueNames);
+  if (!IgnoredNamesRaw.empty())
+    IgnoredNames = compileRegexOption(*this, "IgnoredNames", IgnoredNamesRaw);
+}
+
+void UnboundedContainerCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  Options.store(Opts, "AssociativeContainers", AssociativeContainersRaw);
+  Options.store(Opts, "QueueContainers", QueueContainersRaw);
+  Options.store(Opts, "IgnoredNames", IgnoredNamesRaw);
+}
+
+UnboundedContainerCheck::ContainerKind
+UnboundedContainerCheck::kindOfTemplate(const NamedDecl *Template) {
+  auto [It, Inserted] = TemplateKinds.try_emplace(Template, ContainerKind::None);
+  if (!Inserted)
+    return It->second;
+  std::string Full, Short;
+  ContainerKind Kind = ContainerKind::None;
+  if (isa<ClassTemplateDecl>(Template) && qualifiedNames(Template, Full, Short)) {
+    if (AssociativeNames.contains(Full) || AssociativeNames.contains(Short))
+      Kind = ContainerKind::Associative;
+    else if (QueueNames.contains(Full) || QueueNames.contains(Short))
+      Kind = ContainerKind::Queue;
+  }
+  TemplateKinds[Template] = Kind;
+  return Kind;
+}
+
+UnboundedContainerCheck::ContainerKind UnboundedContainerCheck::kindOfType(QualType T) {
+  if (T.isNull())
+    return ContainerKind::None;
+  const Type *Ty = T->getUnqualifiedDesugaredType();
+  const NamedDecl *Template = nullptr;
+  if (const auto *RT = dyn_cast<RecordType>(Ty)) {
+    if (const auto *Spec = dyn_cast<ClassTemplateSpecializationDecl>(RT->getDecl()))
+      Template = Spec->getSpecializedTemplate();
+  } else if (const auto *TST = dyn_cast<TemplateSpecializationType>(Ty)) {
+    // A dependent specialization, e.g. std::map<K, V> inside a class template.
+    Template = TST->getTemplateName().getAsTemplateDecl();
+  }
+  return Template ? kindOfTemplate(cast<NamedDecl>(Template->getCanonicalDecl()))
+                  : ContainerKind::None;
+}
+
+UnboundedContainerCheck::ContainerKind UnboundedContainerCheck::kindOfDecl(const ValueDecl *D) {
+  auto [It, Inserted] = DeclKinds.try_emplace(D, ContainerKind::None);
+  if (!Inserted)
+    return It->second;
+  ContainerKind Kind = kindOfType(D->getType());
+  DeclKinds[D] = Kind;
+  return Kind;
+}
+
+void UnboundedContainerCheck::registerMatchers(MatchFinder *Finder) {
+  // Declarations and references are collected in code as written: template patterns (so that
+  // a template reports once and uninstantiated members are seen), never instantiations or
+  // implicit members (a defaulted operator= is not an "assignment of a new value").
+  auto ContainerDecl =
+      valueDecl(anyOf(fieldDecl(), varDecl(hasGlobalStorage())), hasContainerType(this));
+  auto Ref = expr(anyOf(memberExpr(member(ContainerDecl)), declRefExpr(to(ContainerDecl))));
+
+  Finder->addMatcher(
+      traverse(TK_IgnoreUnlessSpelledInSource,
+               fieldDecl(hasContainerType(this), unless(isExpansionInSystemHeader()))
+                   .bind("field")),
+      this);
+  Finder->addMatcher(traverse(TK_IgnoreUnlessSpelledInSource,
+                              varDecl(hasGlobalStorage(), hasContainerType(this),
+                                      unless(isExpansionInSystemHeader()))
+                                  .bind("var")),
+                     this);
+  Finder->addMatcher(traverse(TK_IgnoreUnlessSpelledInSource, Ref.bind("collect")), this);
+  Finder->addMatcher(traverse(TK_IgnoreUnlessSpelledInSource,
+                              cxxConstructorDecl(isDefinition(), unless(isImplicit()))
+                                  .bind("ctor")),
+                     this);
+  Finder->addMatcher(traverse(TK_IgnoreUnlessSpelledInSource,
+                              cxxDestructorDecl(isDefinition(), unless(isImplicit()))
+                                  .bind("dtor")),
+                     this);
+
+  // The role of each reference. A reference in none of these roles is an escape (bound
+  // evidence): we cannot see what the code it reaches does.
+  auto RefB = Ref.bind("ref");
+  auto Object = ignoringParenImpCasts(RefB);
+  Finder->addMatcher(expr(anyOf(memberExpr(hasObjectExpression(Object)),
+                                unresolvedMemberExpr(hasObjectExpression(Object)),
+                                cxxDependentScopeMemberExpr(hasObjectExpression(Object))))
+                         .bind("access"),
+                     this);
+  Finder->addMatcher(
+      expr(anyOf(cxxOperatorCallExpr(hasOverloadedOperatorName("[]"), hasArgument(0, Object)),
+                 arraySubscriptExpr(hasLHS(Object))))
+          .bind("subscript"),
+      this);
+  Finder->addMatcher(binaryOperation(hasOperatorName("="), hasLHS(Object)).bind("assign"), this);
+  Finder->addMatcher(
+      implicitCastExpr(hasCastKind(CK_NoOp), hasSourceExpression(ignoringParens(RefB)))
+          .bind("constcast"),
+      this);
+  Finder->addMatcher(cxxForRangeStmt(hasRangeInit(Object)).bind("rangefor"), this);
+
+  // size() as an operand of a comparison (a capacity guard), also inside simple arithmetic or
+  // a cast; a comparison with 0 is an emptiness test, not a guard.
+  auto SizeObject = ignoringParenImpCasts(Ref.bind("sizeref"));
+  auto SizeCall = expr(anyOf(
+      cxxMemberCallExpr(on(SizeObject), callee(cxxMethodDecl(hasName("size")))),
+      callExpr(callee(cxxDependentScopeMemberExpr(hasMemberName("size"),
+                                                  hasObjectExpression(SizeObject)))),
+      callExpr(callee(functionDecl(hasAnyName("::std::size", "::std::ssize"))),
+               hasArgument(0, SizeObject))));
+  auto SizeOperand = ignoringParenCasts(
+      anyOf(SizeCall, binaryOperator(hasAnyOperatorName("+", "-", "*", "/"),
+                                     hasEitherOperand(ignoringParenCasts(SizeCall)))));
+  Finder->addMatcher(
+      binaryOperation(hasAnyOperatorName("<", "<=", ">", ">=", "==", "!=", "<=>"),
+                      hasEitherOperand(SizeOperand),
+                      unless(hasEitherOperand(ignoringParenImpCasts(integerLiteral(equals(0))))))
+          .bind("sizecmp"),
+      this);
+}
+
+void UnboundedContainerCheck::addCandidate(const ValueDecl *D, bool IsField) {
+  if (isInInstantiation(D) || D->getType().getCanonicalType().isConstQualified())
+    return;
+  auto AccessOK = [](const ValueDecl *Member, const CXXRecordDecl *RD) {
+    if (!RD || RD->isUnion() || RD->isAnonymousStructOrUnion() || RD->isLambda())
+      return false;
+    return Member->getAccess() == AS_private ||
+           (Member->getAccess() == AS_protected && RD->isEffectivelyFinal());
+  };
+  if (IsField) {
+    const auto *FD = cast<FieldDecl>(D);
+    if (!AccessOK(FD, dyn_cast<CXXRecordDecl>(FD->getParent())))
+      return;
+  } else {
+    const auto *VD = cast<VarDecl>(D);
+    if (VD->getDescribedVarTemplate() || VD->hasExternalStorage())
+      return;
+    if (VD->isStaticDataMember()) {
+      if (!AccessOK(VD, dyn_cast<CXXRecordDecl>(VD->getDeclContext())))
+        return;
+    } else if (!VD->isStaticLocal() &&
+               !(VD->isFileVarDecl() && VD->getFormalLinkage() == Linkage::Internal)) {
+      return;
+    }
+  }
+  D = cast<ValueDecl>(D->getCanonicalDecl());
+  if (CandidateSet.insert(D).second)
+    Candidates.push_back({D, IsField});
+}
+
+void UnboundedContainerCheck::recordUse(const Expr *Ref, UseKind Kind) {
+  auto [It, Inserted] = Uses.try_emplace(Ref, Kind);
+  if (!Inserted && Kind > It->second)
+    It->second = Kind;
+}
+
+bool UnboundedContainerCheck::classHasContainerField(const CXXRecordDecl *RD) {
+  auto [It, Inserted] = HasContainerField.try_emplace(RD, false);
+  if (!Inserted)
+    return It->second;
+  bool Has = llvm::any_of(RD->fields(), [this](const FieldDecl *F) {
+    return kindOfDecl(F) != ContainerKind::None;
+  });
+  HasContainerField[RD] = Has;
+  return Has;
+}
+
+void UnboundedContainerCheck::recordStructor(const FunctionDecl *F, bool IsCtor) {
+  const auto *MD = cast<CXXMethodDecl>(F);
+  const CXXRecordDecl *RD = MD->getParent();
+  if (isInInstantiation(F) || !classHasContainerField(RD))
+    return;
+  llvm::SmallVector<const MemberExpr *, 16> MemberRefs;
+  StructorRefCollector(MemberRefs).TraverseDecl(const_cast<FunctionDecl *>(F));
+  auto &Into = IsCtor ? InCtor : InDtor;
+  for (const MemberExpr *ME : MemberRefs)
+    if (const auto *FD = dyn_cast<FieldDecl>(ME->getMemberDecl()); FD && FD->getParent() == RD)
+      Into[ME] = RD;
+}
+
+void UnboundedContainerCheck::check(const MatchFinder::MatchResult &Result) {
+  SM = Result.SourceManager;
+  Ctx = Result.Context;
+  const auto &N = Result.Nodes;
+  if (const auto *F = N.getNodeAs<FieldDecl>("field"))
+    return addCandidate(F, /*IsField=*/true);
+  if (const auto *V = N.getNodeAs<VarDecl>("var"))
+    return addCandidate(V, /*IsField=*/false);
+  if (const auto *R = N.getNodeAs<Expr>("collect")) {
+    if (const ValueDecl *D = refDecl(R))
+      Refs[D].push_back(R);
+    return;
+  }
+  if (const auto *C = N.getNodeAs<CXXConstructorDecl>("ctor"))
+    return recordStructor(C, /*IsCtor=*/true);
+  if (const auto *D = N.getNodeAs<CXXDestructorDecl>("dtor"))
+    return recordStructor(D, /*IsCtor=*/false);
+  if (N.getNodeAs<Expr>("sizecmp")) {
+    SizeCompared.insert(N.getNodeAs<Expr>("sizeref"));
+    return;
+  }
+
+  const auto *Ref = N.getNodeAs<Expr>("ref");
+  if (!Ref)
+    return;
+  const ValueDecl *D = refDecl(Ref);
+  bool Associative = D && kindOfDecl(D) == ContainerKind::Associative;
+  auto Classify = [&](MethodRole Role) {
+    switch (Role) {
+    case MethodRole::Growth:
+      return UseKind::Growth;
+    case MethodRole::Bound:
+    case MethodRole::Assign:
+      return UseKind::Bound;
+    case MethodRole::Subscript:
+      return Associative ? UseKind::Growth : UseKind::Neutral;
+    case MethodRole::Neutral:
+      break;
+    }
+    return UseKind::Neutral;
+  };
+
+  if (const auto *Access = N.getNodeAs<Expr>("access")) {
+    DeclarationName Name;
+    if (const auto *ME = dyn_cast<MemberExpr>(Access))
+      Name = ME->getMemberDecl()->getDeclName();
+    else if (const auto *UME = dyn_cast<UnresolvedMemberExpr>(Access))
+      Name = UME->getMemberName();
+    else if (const auto *DME = dyn_cast<CXXDependentScopeMemberExpr>(Access))
+      Name = DME->getMember();
+    return recordUse(Ref, Classify(roleOfMember(Name)));
+  }
+  if (N.getNodeAs<Expr>("subscript"))
+    return recordUse(Ref, Classify(MethodRole::Subscript));
+  if (N.getNodeAs<Expr>("assign"))
+    return recordUse(Ref, UseKind::Bound);
+  if (const auto *Cast = N.getNodeAs<ImplicitCastExpr>("constcast")) {
+    // Binding to a const reference (a const& parameter, a copy, a const& local): neutral.
+    if (Cast->getType().isConstQualified())
+      recordUse(Ref, UseKind::Neutral);
+    return;
+  }
+  if (N.getNodeAs<CXXForRangeStmt>("rangefor"))
+    return recordUse(Ref, UseKind::Neutral);
+}
+
+bool UnboundedContainerCheck::isFullyVisible(const CXXRecordDecl *RD) {
+  RD = RD->getDefinition();
+  if (!RD)
+    return false;
+  auto [It, Inserted] = Visible.try_emplace(RD, true); // true while in progress: cycles
+  if (!Inserted)
+    return It->second;
+  bool Result = computeFullyVisible(RD);
+  Visible[RD] = Result;
+  return Result;
+}
+
+// Every function that may touch the class's private members must have its body in this TU:
+// declared member functions (special members included when user-declared, member templates),
+// member functions of nested classes, and friends (functions must be defined here; friend
+// classes must themselves be fully visible).
+bool UnboundedContainerCheck::computeFullyVisible(const CXXRecordDecl *RD) {
+  auto Defined = [](const FunctionDecl *FD) {
+    if (FD->isDeleted() || FD->isDefaulted() || FD->isPureVirtual() || FD->isDefined())
+      return true;
+    // The C++03 noncopyable idiom: a private copy constructor / copy assignment declared and
+    // deliberately never defined.
+    if (const auto *MD = dyn_cast<CXXMethodDecl>(FD); MD && MD->getAccess() == AS_private) {
+      if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(MD); Ctor && Ctor->isCopyConstructor())
+        return true;
+      if (MD->isCopyAssignmentOperator())
+        return true;
+    }
+    return false;
+  };
+  for (const Decl *Member : RD->decls()) {
+    if (Member->isImplicit())
+      continue;
+    if (const auto *FTD = dyn_cast<FunctionTemplateDecl>(Member))
+      Member = FTD->getTemplatedDecl();
+    else if (const auto *CTD = dyn_cast<ClassTemplateDecl>(Member))
+      Member = CTD->getTemplatedDecl();
+    if (const auto *FD = dyn_cast<FunctionDecl>(Member)) {
+      if (!Defined(FD))
+        return false;
+    } else if (const auto *Nested = dyn_cast<CXXRecordDecl>(Member)) {
+      if (!isFullyVisible(Nested))
+        return false;
+    } else if (const auto *Friend = dyn_cast<FriendDecl>(Member)) {
+      if (const NamedDecl *ND = Friend->getFriendDecl()) {
+        if (const auto *FTD = dyn_cast<FunctionTemplateDecl>(ND))
+          ND = FTD->getTemplatedDecl();
+        else if (const auto *CTD = dyn_cast<ClassTemplateDecl>(ND))
+          ND = CTD->getTemplatedDecl();
+        if (const auto *FD = dyn_cast<FunctionDecl>(ND)) {
+          if (!FD->isDefined())
+            return false;
+        } else if (const auto *FR = dyn_cast<CXXRecordDecl>(ND)) {
+          if (!isFullyVisible(FR))
+            return false;
+        } else {
+          return false;
+        }
+      } else if (const TypeSourceInfo *TSI = Friend->getFriendType()) {
+        const CXXRecordDecl *FR = TSI->getType()->getAsCXXRecordDecl();
+        if (!FR || !isFullyVisible(FR))
+          return false;
+      }
+    }
+  }
+  return true;
+}
+
+/// The name IgnoredNames is matched against: fully qualified, without anonymous or inline
+/// namespaces ("ns::Class::member_", "g_cache", "ns::memo::cache" for a function-local static).
+std::string UnboundedContainerCheck::nameForIgnoring(const ValueDecl *D) const {
+  PrintingPolicy Policy(Ctx->getLangOpts());
+  Policy.SuppressUnwrittenScope = true;
+  Policy.SuppressInlineNamespace =
+      llvm::to_underlying(PrintingPolicy::SuppressInlineNamespaceMode::All);
+  std::string Name;
+  llvm::raw_string_ostream OS(Name);
+  const auto *VD = dyn_cast<VarDecl>(D);
+  if (VD && VD->isStaticLocal()) {
+    if (const auto *Fn = dyn_cast_or_null<NamedDecl>(
+            Decl::castFromDeclContext(VD->getParentFunctionOrMethod()))) {
+      Fn->printQualifiedName(OS, Policy);
+      OS << "::";
+    }
+    OS << VD->getName();
+    return Name;
+  }
+  D->printQualifiedName(OS, Policy);
+  return Name;
+}
+
+void UnboundedContainerCheck::onEndOfTranslationUnit() {
+  for (const Candidate &C : Candidates) {
+    const ValueDecl *D = C.D;
+    const CXXRecordDecl *Owner = nullptr;
+    if (C.IsField)
+      Owner = cast<CXXRecordDecl>(cast<FieldDecl>(D)->getParent());
+    else if (cast<VarDecl>(D)->isStaticDataMember())
+      Owner = cast<CXXRecordDecl>(D->getDeclContext());
+    if (Owner && !isFullyVisible(Owner))
+      continue;
+    if (IgnoredNames && IgnoredNames->match(nameForIgnoring(D)))
+      continue;
+
+    bool Bounded = false;
+    llvm::SmallVector<SourceLocation, 4> Sites;
+    for (const Expr *E : Refs.lookup(D)) {
+      // Only a non-static member's own constructors fill it to a fixed size, and only its own
+      // destructor's clear() is no bound.
+      if (C.IsField && InDtor.lookup(E) == Owner)
+        continue;
+      if (SizeCompared.contains(E)) {
+        Bounded = true;
+        break;
+      }
+      if (isUnevaluatedRef(E) || E->getType().isConstQualified())
+        continue;
+      auto It = Uses.find(E);
+      UseKind Kind = It == Uses.end() ? UseKind::Bound /* escapes */ : It->second;
+      if (Kind == UseKind::Bound) {
+        Bounded = true;
+        break;
+      }
+      if (Kind == UseKind::Growth && !(C.IsField && InCtor.lookup(E) == Owner))
+        Sites.push_back(SM->getFileLoc(E->getExprLoc()));
+    }
+    if (Bounded || Sites.empty())
+      continue;
+
+    llvm::sort(Sites, [this](SourceLocation A, SourceLocation B) {
+      return SM->isBeforeInTranslationUnit(A, B);
+    });
+    Sites.erase(std::unique(Sites.begin(), Sites.end()), Sites.end());
+    bool Queue = kindOfDecl(D) == ContainerKind::Queue;
+    SourceLocation Loc = SM->getFileLoc(D->getLocation());
+    if (Queue)
+      diag(Loc, "%0 only grows: entries are pushed (%1 %plural{1:site|:sites}1) but never "
+                "popped, erased, cleared or size-checked; cap it: pop or drop entries once "
+                "size() reaches a limit")
+          << D << static_cast<unsigned>(Sites.size());
+    else
+      diag(Loc, "%0 only grows: entries are inserted (%1 %plural{1:site|:sites}1) but never "
+                "erased, cleared or size-checked; bound it with 'tether::bounded_map' (capacity "
+                "+ LRU eviction) or erase entries")
+          << D << static_cast<unsigned>(Sites.size());
+    for (SourceLocation Site : Sites)
+      diag(Site, "grows here", DiagnosticIDs::Note);
+  }
+  reset();
+}
+
+void UnboundedContainerCheck::reset() {
+  TemplateKinds.clear();
+  DeclKinds.clear();
+  Visible.clear();
+  HasContainerField.clear();
+  Candidates.clear();
+  CandidateSet.clear();
+  Refs.clear();
+  Uses.clear();
+  SizeCompared.clear();
+  InCtor.clear();
+  InDtor.clear();
+  SM = nullptr;
+  Ctx = nullptr;
+}
+
+} // namespace clang::tidy::tether

@@ -2,16 +2,81 @@
 #define TETHER_CHECKS_UNBOUNDEDCONTAINERCHECK_H
 
 #include "clang-tidy/ClangTidyCheck.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Regex.h"
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace clang::tidy::tether {
 
-/// Placeholder: implemented by its issue.
+/// Flags long-lived containers (private members of classes whose whole code this translation unit
+/// sees, and internal-linkage / function-local statics) that are inserted into but never erased,
+/// cleared, size-checked or handed to code that could trim them: a memory leak a client can drive.
+///
+/// One matcher pass collects, per container declaration, every reference to it and the role of
+/// each reference (grows / bounds / neutral); a reference in a role we do not recognise counts as
+/// an escape, i.e. as possible bound evidence. The verdict is made in onEndOfTranslationUnit.
 class UnboundedContainerCheck : public ClangTidyCheck {
 public:
-  UnboundedContainerCheck(StringRef Name, ClangTidyContext *Context) : ClangTidyCheck(Name, Context) {}
+  UnboundedContainerCheck(StringRef Name, ClangTidyContext *Context);
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
   }
+  void storeOptions(ClangTidyOptions::OptionMap &Opts) override;
+  void registerMatchers(ast_matchers::MatchFinder *Finder) override;
+  void check(const ast_matchers::MatchFinder::MatchResult &Result) override;
+  void onEndOfTranslationUnit() override;
+
+  enum class ContainerKind : uint8_t { None, Associative, Queue };
+  /// Classifies a declared type (through aliases); cached per template.
+  ContainerKind kindOfType(QualType T);
+  ContainerKind kindOfDecl(const ValueDecl *D);
+
+private:
+  enum class UseKind : uint8_t { Neutral, Growth, Bound };
+
+  void addCandidate(const ValueDecl *D, bool IsField);
+  void recordUse(const Expr *Ref, UseKind Kind);
+  void recordStructor(const FunctionDecl *F, bool IsCtor);
+  bool classHasContainerField(const CXXRecordDecl *RD);
+  bool isFullyVisible(const CXXRecordDecl *RD);
+  bool computeFullyVisible(const CXXRecordDecl *RD);
+  ContainerKind kindOfTemplate(const NamedDecl *Template);
+  void reset();
+  std::string nameForIgnoring(const ValueDecl *D) const;
+
+  // Options.
+  std::string AssociativeContainersRaw;
+  std::string QueueContainersRaw;
+  std::string IgnoredNamesRaw;
+  llvm::StringSet<> AssociativeNames; // normalised: no leading "::"
+  llvm::StringSet<> QueueNames;
+  std::optional<llvm::Regex> IgnoredNames;
+
+  // Caches (valid for one translation unit).
+  llvm::DenseMap<const NamedDecl *, ContainerKind> TemplateKinds;
+  llvm::DenseMap<const ValueDecl *, ContainerKind> DeclKinds;
+  llvm::DenseMap<const CXXRecordDecl *, bool> Visible;
+  llvm::DenseMap<const CXXRecordDecl *, bool> HasContainerField;
+
+  // Per-TU facts.
+  struct Candidate {
+    const ValueDecl *D;
+    bool IsField;
+  };
+  std::vector<Candidate> Candidates;
+  llvm::DenseSet<const ValueDecl *> CandidateSet;
+  llvm::DenseMap<const ValueDecl *, llvm::SmallVector<const Expr *, 4>> Refs;
+  llvm::DenseMap<const Expr *, UseKind> Uses;
+  llvm::DenseSet<const Expr *> SizeCompared;
+  /// References inside a constructor / destructor body, mapped to that structor's class.
+  llvm::DenseMap<const Expr *, const CXXRecordDecl *> InCtor, InDtor;
+  const SourceManager *SM = nullptr;
+  const ASTContext *Ctx = nullptr;
 };
 
 } // namespace clang::tidy::tether
