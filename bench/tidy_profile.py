@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""What do the tether checks cost in a clang-tidy run? Profiles them against real translation units.
+
+    tidy_profile.py [--build build] [--tidy build/bin/tether-tidy] [--json out.json]
+
+Sets of translation units:
+  own       tether's own sources (checks, runtime, examples) from build/compile_commands.json
+  corpus-Nx a generated thread-heavy corpus (bench/corpus/generate.py) at 1x, 2x and 4x code per file
+Each file is run once through tether-tidy with all tether checks plus two upstream checks for scale
+(bugprone-infinite-loop, concurrency-mt-unsafe) and --enable-check-profile. A check's share is its
+profiled wall time over the wall time of the whole clang-tidy process (parsing included), which is
+what a user's CI pays. Prints a markdown table; exits non-zero if clang-tidy fails on any file.
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TETHER = ["tether-raw-thread", "tether-thread-detach", "tether-unguarded-loop", "tether-unbounded-container"]
+PEERS = ["bugprone-infinite-loop", "concurrency-mt-unsafe"]
+
+
+def run_set(tidy, db_dir, files):
+    """Runs every file; returns (process wall seconds, {check: profiled wall seconds}, lines)."""
+    totals = {c: 0.0 for c in TETHER + PEERS}
+    wall = 0.0
+    lines = 0
+    with tempfile.TemporaryDirectory() as prof:
+        for f in files:
+            cmd = [tidy, "-p", db_dir, f"--checks=-*,{','.join(TETHER + PEERS)}", "--quiet",
+                   "--enable-check-profile", f"--store-check-profile={prof}", f]
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            wall += time.perf_counter() - t0
+            if r.returncode != 0:
+                sys.exit(f"tidy_profile: clang-tidy failed ({r.returncode}) on {f}:\n{r.stderr[-2000:]}")
+            with open(f, errors="replace") as fh:
+                lines += sum(1 for _ in fh)
+        for pf in glob.glob(os.path.join(prof, "*.json")):
+            with open(pf) as fh:
+                data = json.load(fh)["profile"]
+            for key, val in data.items():
+                parts = key.split(".")
+                if key.endswith(".wall") and len(parts) >= 4:
+                    check = ".".join(parts[2:-1])
+                    if check in totals:
+                        totals[check] += val
+    return wall, totals, lines
+
+
+def own_files(build):
+    with open(os.path.join(build, "compile_commands.json")) as fh:
+        db = json.load(fh)
+    keep = ("/checks/", "/runtime/src/", "/examples/")
+    return sorted({e["file"] for e in db if any(k in e["file"] for k in keep) and e["file"].endswith(".cpp")})
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--tidy")
+    p.add_argument("--files", type=int, default=12, help="generated files per corpus size")
+    p.add_argument("--json", help="also write the numbers here")
+    a = p.parse_args()
+    tidy = a.tidy or os.path.join(a.build, "bin", "tether-tidy")
+    if not os.access(tidy, os.X_OK):
+        sys.exit(f"tidy_profile: {tidy} not found; build first (scripts/build.sh)")
+
+    results = {}
+    results["own"] = run_set(tidy, a.build, own_files(a.build))
+    for scale in (1, 2, 4):
+        out = os.path.join(a.build, "bench-corpus", f"x{scale}")
+        subprocess.run([sys.executable, os.path.join(HERE, "corpus", "generate.py"), out,
+                        "--files", str(a.files), "--scale", str(scale)], check=True)
+        files = sorted(glob.glob(os.path.join(out, "*.cpp")))
+        results[f"corpus-{scale}x"] = run_set(tidy, out, files)
+
+    print("| set | lines | clang-tidy wall s | " + " | ".join(TETHER) + " | **all tether** | " + " | ".join(PEERS) + " |")
+    print("|---" * (4 + len(TETHER) + len(PEERS)) + "|")
+    report = {}
+    for name, (wall, totals, lines) in results.items():
+        tether_total = sum(totals[c] for c in TETHER)
+        cell = lambda s: f"{s:.3f}s ({100 * s / wall:.2f}%)"
+        print(f"| {name} | {lines} | {wall:.2f} | " + " | ".join(cell(totals[c]) for c in TETHER)
+              + f" | **{cell(tether_total)}** | " + " | ".join(cell(totals[c]) for c in PEERS) + " |")
+        report[name] = {"lines": lines, "wall": wall, "checks": totals, "tether_total": tether_total,
+                        "tether_share": tether_total / wall}
+    t1, t2, t4 = (report[f"corpus-{s}x"]["tether_total"] for s in (1, 2, 4))
+    print()
+    if t1 > 0:
+        print(f"scaling (all tether checks, generated corpus): 2x code -> {t2 / t1:.2f}x time, "
+              f"4x code -> {t4 / t1:.2f}x time (linear: 2.00x, 4.00x)")
+    else:
+        print("scaling: the tether checks recorded no time on the 1x corpus")
+    worst = max(r["tether_share"] for r in report.values())
+    print(f"largest share of a run taken by all tether checks together: {100 * worst:.2f}% (target < 3%)")
+    if a.json:
+        with open(a.json, "w") as fh:
+            json.dump(report, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()

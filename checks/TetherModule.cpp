@@ -1,0 +1,29 @@
+// The tether clang-tidy module: registers every tether-* check under one name so that all four
+// delivery routes (--load, tether-tidy, tether-clangd, -fplugin) see the same set.
+#include "RawThreadCheck.h"
+#include "ThreadDetachCheck.h"
+#include "UnboundedContainerCheck.h"
+#include "UnguardedLoopCheck.h"
+#include "clang-tidy/ClangTidyModule.h"
+#include "clang-tidy/ClangTidyModuleRegistry.h"
+
+namespace clang::tidy::tether {
+
+class TetherModule : public ClangTidyModule {
+public:
+  void addCheckFactories(ClangTidyCheckFactories &Factories) override {
+    Factories.registerCheck<RawThreadCheck>("tether-raw-thread");
+    Factories.registerCheck<ThreadDetachCheck>("tether-thread-detach");
+    Factories.registerCheck<UnguardedLoopCheck>("tether-unguarded-loop");
+    Factories.registerCheck<UnboundedContainerCheck>("tether-unbounded-container");
+  }
+};
+
+} // namespace clang::tidy::tether
+
+namespace clang::tidy {
+// Registration runs when the object file is loaded: by dlopen (--load, -fplugin) or by being
+// linked into tether-tidy / tether-clangd through the OBJECT library.
+static ClangTidyModuleRegistry::Add<tether::TetherModule>
+    TetherModuleRegistration("tether-module", "Go-style concurrency safety checks (tether).");
+} // namespace clang::tidy
