@@ -47,7 +47,10 @@ def load(paths):
     for path in paths:
         with open(path) as fh:
             data = json.load(fh)
-        ctx = ctx or data.get("context", {})
+        c = data.get("context", {})
+        if not ctx:
+            ctx = dict(c, loads=[])
+        ctx["loads"].append((c.get("executable", path).rsplit("/", 1)[-1], c.get("load_avg", [])))
         singles = {}
         for b in data["benchmarks"]:
             name = b.get("run_name", b["name"])
@@ -63,7 +66,8 @@ def load(paths):
                     entry.update(real=b["real_time"] * scale, cpu=b["cpu_time"] * scale,
                                  reps=b.get("repetitions", 0))
                 elif agg == "cv":
-                    entry["cv"] = b["real_time"]  # a fraction (Google Benchmark reports cv unscaled)
+                    # Coefficient of variation over the repetitions, as a fraction (not scaled by the unit).
+                    entry["cv_real"], entry["cv_cpu"] = b["real_time"], b["cpu_time"]
             elif b.get("error_occurred"):
                 print(f"report: {name} failed: {b.get('error_message')}", file=sys.stderr)
             else:
@@ -102,9 +106,9 @@ def main():
     metric = "cpu" if a.cpu else "real"
     what = "CPU time" if a.cpu else "real time"
     if ctx:
-        print(f"machine: {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, load average "
-              f"{', '.join(f'{x:.2f}' for x in ctx.get('load_avg', []))} at start of the last binary; "
-              f"{ctx.get('library_build_type', '?')} Google Benchmark")
+        loads = "; ".join(f"{name} {', '.join(f'{x:.2f}' for x in la)}" for name, la in ctx["loads"])
+        print(f"machine: {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz; load average at the "
+              f"start of each binary: {loads}")
         print()
     verdicts = []
     for topic, spec in TOPICS.items():
@@ -112,7 +116,7 @@ def main():
         if not cases:
             continue
         peers = [q for q in spec["peers"] if any((topic, q, c) in rows for c in cases)]
-        print(f"### {topic} ({what}, median; ratio = tether / peer, < 1.00x means tether is faster)")
+        print(f"### {topic} ({what}, median (cv); ratio = tether / peer, < 1.00x means tether is faster)")
         print()
         print("| case | impl | time (cv) | " + " | ".join(f"vs {q}" for q in peers) + " |")
         print("|---|---|---|" + "---|" * len(peers))
@@ -121,7 +125,7 @@ def main():
                 r = rows.get((topic, s, case))
                 if not r or metric not in r:
                     continue
-                cv = f" ({100 * r['cv']:.0f}%)" if "cv" in r else ""
+                cv = f" ({100 * r['cv_' + metric]:.0f}%)" if "cv_" + metric in r else ""
                 cells = []
                 for q in peers:
                     pr = rows.get((topic, q, case))
@@ -130,7 +134,7 @@ def main():
             for q in peers:
                 pr = rows.get((topic, q, case))
                 if pr and metric in pr:
-                    cv = f" ({100 * pr['cv']:.0f}%)" if "cv" in pr else ""
+                    cv = f" ({100 * pr['cv_' + metric]:.0f}%)" if "cv_" + metric in pr else ""
                     print(f"| {case} | *{q}* | {fmt_time(pr[metric])}{cv} |" + " |" * len(peers))
         print()
         for subj, peer, pattern, limit, desc in spec["targets"]:
