@@ -523,7 +523,12 @@ void UnguardedLoopCheck::check(const MatchFinder::MatchResult &Result) {
 
 void UnguardedLoopCheck::emit(const Finding &F, const SourceManager &SM) {
   diag(SM.getFileLoc(F.Keyword), F.Strict ? StrictMessage : Message);
-  for (SourceLocation S : F.Sleeps)
+  // The walk uses a stack; notes go out in source order.
+  llvm::SmallVector<SourceLocation, 2> Sleeps(F.Sleeps);
+  llvm::sort(Sleeps, [&SM](SourceLocation A, SourceLocation B) {
+    return SM.isBeforeInTranslationUnit(A, B);
+  });
+  for (SourceLocation S : Sleeps)
     diag(SM.getFileLoc(S), SleepNote, DiagnosticIDs::Note);
 }
 

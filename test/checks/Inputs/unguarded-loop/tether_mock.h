@@ -21,13 +21,20 @@ public:
 context background();
 
 template <class Rep, class Period>
-bool sleep_for(const context &ctx, std::chrono::duration<Rep, Period> d);
+bool sleep_for(const context &ctx, std::chrono::duration<Rep, Period> d) { return !ctx.cancelled(); }
 template <class Clock, class Duration>
-bool sleep_until(const context &ctx, std::chrono::time_point<Clock, Duration> tp);
+bool sleep_until(const context &ctx, std::chrono::time_point<Clock, Duration> tp) {
+  return !ctx.cancelled();
+}
 template <class Lock, class Pred>
-bool wait(const context &ctx, std::condition_variable_any &cv, Lock &lock, Pred pred);
+bool wait(const context &ctx, std::condition_variable_any &cv, Lock &lock, Pred pred) {
+  return pred();
+}
 template <class Rep, class Period, class Fn>
-void every(const context &ctx, std::chrono::duration<Rep, Period> interval, Fn fn);
+void every(const context &ctx, std::chrono::duration<Rep, Period> interval, Fn fn) {
+  while (!ctx.cancelled())
+    fn();
+}
 
 } // namespace tether
 
