@@ -1,4 +1,10 @@
 // RUN: %check_tidy %s tether-unguarded-loop %t
+// clang-tidy drops identical diagnostics, the compiler plugin forwards each one: count them there
+// to be sure every loop is reported exactly once (15 = the CHECK-MESSAGES lines below).
+// RUN: %clangxx -fsyntax-only -std=c++20 -I%tether_inputs -fplugin=%tether_plugin \
+// RUN:   '-fplugin-arg-tether-checks=-*,tether-unguarded-loop' %s 2>&1 \
+// RUN:   | grep -c 'warning: loop never' | FileCheck %s --check-prefix=ONCE
+// ONCE: {{^}}15{{$}}
 
 // Templates are reported once, at the template, however often they are instantiated. A template
 // whose verdict does not depend on its arguments is judged by its definition (even if never
