@@ -7,6 +7,7 @@
 #include "clang/AST/StmtCXX.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
+#include "clang/Lex/Lexer.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/YAMLParser.h"
@@ -93,12 +94,25 @@ bool catches(const CXXTryStmt *Try, const Type *Thrown) {
   return false;
 }
 
+/// Is \p Loc inside an expansion of an assertion macro (`assert`, `BOOST_ASSERT`, `zmq_assert`:
+/// any macro whose name contains "assert", at any depth)? A failed assertion aborts, but it is a
+/// bug trap, not a way for the loop to stop: it must not make the loop look guarded.
+bool isInAssertMacro(SourceLocation Loc, const SourceManager &SM, const LangOptions &LO) {
+  for (unsigned Depth = 0; Loc.isMacroID() && Depth < 16; ++Depth) {
+    StringRef Name = Lexer::getImmediateMacroName(Loc, SM, LO);
+    if (Name.contains_insensitive("assert"))
+      return true;
+    Loc = SM.getImmediateMacroCallerLoc(Loc);
+  }
+  return false;
+}
+
 /// One linear walk over a loop's body. It does not enter lambdas, blocks or local classes; it
 /// enters nested loops and switches (a plain `break` there is theirs, everything else still counts).
 class LoopWalker {
 public:
-  LoopWalker(UnguardedLoopCheck &Check, const Stmt *Loop, bool StopOnExit)
-      : Check(Check), Loop(Loop), StopOnExit(StopOnExit) {}
+  LoopWalker(UnguardedLoopCheck &Check, const ASTContext &Ctx, const Stmt *Loop, bool StopOnExit)
+      : Check(Check), Ctx(Ctx), Loop(Loop), StopOnExit(StopOnExit) {}
 
   UnguardedLoopCheck::LoopFacts run() {
     auto Push = [&](const Stmt *S) {
@@ -189,7 +203,9 @@ private:
       }
     } else {
       unsigned Flags = Check.classifyCallee(FD);
-      if (Flags & UnguardedLoopCheck::CF_NoReturn)
+      if ((Flags & UnguardedLoopCheck::CF_NoReturn) &&
+          !(Call->getBeginLoc().isMacroID() &&
+            isInAssertMacro(Call->getBeginLoc(), Ctx.getSourceManager(), Ctx.getLangOpts())))
         Facts.HasExit = true;
       if (Flags & UnguardedLoopCheck::CF_Cancellation)
         Facts.HasCancellation = true;
@@ -316,6 +332,7 @@ private:
   }
 
   UnguardedLoopCheck &Check;
+  const ASTContext &Ctx;
   const Stmt *Loop;
   bool StopOnExit;
   UnguardedLoopCheck::LoopFacts Facts;
@@ -473,7 +490,7 @@ UnguardedLoopCheck::Verdict UnguardedLoopCheck::judge(const Stmt *Loop, bool InI
     }
   }
 
-  LoopFacts Facts = LoopWalker(*this, Loop, /*StopOnExit=*/!StrictMode).run();
+  LoopFacts Facts = LoopWalker(*this, Ctx, Loop, /*StopOnExit=*/!StrictMode).run();
   if (Facts.HasCancellation || (!StrictMode && Facts.HasExit))
     return Verdict::Guarded;
   if (Undecided || Facts.Dependent) {

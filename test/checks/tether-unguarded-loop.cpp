@@ -5,6 +5,7 @@
 // negative case, and the exits that do NOT belong to the loop have positive ones.
 
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -345,6 +346,25 @@ void not_exit_throw_caught_by_catch_all() {
           throw 42;
     } catch (...) {
     }
+  }
+}
+
+// A failed assertion aborts, but it is a bug trap, not the loop's way out: noreturn calls from
+// assertion macros (any macro whose name contains "assert") do not count.
+#define APP_ASSERT(x) do { if (!(x)) fatal(#x); } while (0)
+void not_exit_assert() {
+  for (;;) {
+  // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: loop never exits and never checks
+    int v = next();
+    assert(v >= 0);
+    APP_ASSERT(v < 100);
+    work();
+  }
+}
+#define FAIL_IF(x) do { if (x) fatal(#x); } while (0)
+void exit_noreturn_in_other_macro() {
+  for (;;) {
+    FAIL_IF(!poll());
   }
 }
 
