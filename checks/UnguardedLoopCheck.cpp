@@ -379,9 +379,12 @@ void UnguardedLoopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
 }
 
 void UnguardedLoopCheck::registerMatchers(MatchFinder *Finder) {
-  auto Loop = stmt(anyOf(forStmt(), whileStmt(), doStmt()), unless(isExpansionInSystemHeader()));
-  Finder->addMatcher(stmt(Loop, unless(isInTemplateInstantiation())).bind("loop"), this);
-  Finder->addMatcher(stmt(Loop, isInTemplateInstantiation()).bind("inst"), this);
+  // Patterns and instantiations alike (no isInTemplateInstantiation(): it needs the parent map);
+  // onEndOfTranslationUnit reports each loop once.
+  Finder->addMatcher(
+      stmt(anyOf(forStmt(), whileStmt(), doStmt()), unless(isExpansionInSystemHeader()))
+          .bind("loop"),
+      this);
 }
 
 void UnguardedLoopCheck::onStartOfTranslationUnit() {
@@ -464,15 +467,15 @@ bool UnguardedLoopCheck::isAtomicBoolLike(QualType T) {
   return R;
 }
 
-UnguardedLoopCheck::Verdict UnguardedLoopCheck::judge(const Stmt *Loop, bool InInstantiation,
-                                                      ASTContext &Ctx, Finding &Out) {
+UnguardedLoopCheck::Verdict UnguardedLoopCheck::judge(const Stmt *Loop, ASTContext &Ctx,
+                                                      Finding &Out) {
   // Unbounded: no condition, or one that is constantly true.
   const Expr *Cond = nullptr;
   if (const auto *F = dyn_cast<ForStmt>(Loop)) {
     Cond = F->getCond();
   } else if (const auto *W = dyn_cast<WhileStmt>(Loop)) {
     if (W->getConditionVariable())
-      return Verdict::Guarded;
+      return Verdict::Bounded;
     Cond = W->getCond();
   } else {
     Cond = cast<DoStmt>(Loop)->getCond();
@@ -480,23 +483,21 @@ UnguardedLoopCheck::Verdict UnguardedLoopCheck::judge(const Stmt *Loop, bool InI
   bool Undecided = false;
   if (Cond) {
     if (Cond->containsErrors())
-      return Verdict::Guarded;
+      return Verdict::Bounded;
     if (Cond->isValueDependent() || Cond->isTypeDependent()) {
       Undecided = true; // Instantiations decide.
     } else {
       bool Value = false;
       if (!Cond->EvaluateAsBooleanCondition(Value, Ctx) || !Value)
-        return Verdict::Guarded;
+        return Verdict::Bounded;
     }
   }
 
   LoopFacts Facts = LoopWalker(*this, Ctx, Loop, /*StopOnExit=*/!StrictMode).run();
   if (Facts.HasCancellation || (!StrictMode && Facts.HasExit))
     return Verdict::Guarded;
-  if (Undecided || Facts.Dependent) {
-    if (!InInstantiation)
-      return Verdict::Undecided;
-  }
+  if (Undecided || Facts.Dependent)
+    return Verdict::Undecided; // A template pattern: its instantiations decide.
   Out.Keyword = keywordLoc(Loop);
   Out.Strict = Facts.HasExit;
   Out.Sleeps = std::move(Facts.Sleeps);
@@ -504,38 +505,21 @@ UnguardedLoopCheck::Verdict UnguardedLoopCheck::judge(const Stmt *Loop, bool InI
 }
 
 void UnguardedLoopCheck::check(const MatchFinder::MatchResult &Result) {
-  SM = Result.SourceManager;
-  const Stmt *Loop = Result.Nodes.getNodeAs<Stmt>("loop");
-  bool InInstantiation = false;
-  if (!Loop) {
-    Loop = Result.Nodes.getNodeAs<Stmt>("inst");
-    InInstantiation = true;
-  }
+  const auto *Loop = Result.Nodes.getNodeAs<Stmt>("loop");
   if (!Loop)
     return;
-  unsigned Key = keywordLoc(Loop).getRawEncoding();
-  if (InInstantiation) {
-    // Only needed when the pattern could not be judged; the pattern may be visited after its
-    // instantiations, so record the first unguarded one and decide at the end.
-    auto It = Loops.find(Key);
-    if (It != Loops.end() &&
-        (It->second.InstantiationFinding ||
-         (It->second.HasPattern && It->second.PatternVerdict != Verdict::Undecided)))
-      return;
-    Finding F;
-    if (judge(Loop, true, *Result.Context, F) == Verdict::Unguarded)
-      Loops[Key].InstantiationFinding = std::move(F);
-    return;
-  }
+  SM = Result.SourceManager;
   Finding F;
-  Verdict V = judge(Loop, false, *Result.Context, F);
-  LoopRecord &R = Loops[Key];
-  if (R.HasPattern)
-    return; // The same loop seen twice (e.g. through an implicit coroutine body copy).
-  R.HasPattern = true;
-  R.PatternVerdict = V;
-  if (V == Verdict::Unguarded)
-    R.PatternFinding = std::move(F);
+  Verdict V = judge(Loop, *Result.Context, F);
+  if (V == Verdict::Bounded)
+    return; // Most loops: nothing to record.
+  LoopRecord &R = Loops[keywordLoc(Loop).getRawEncoding()];
+  if (V == Verdict::Guarded)
+    R.AnyGuarded = true;
+  else if (V == Verdict::Undecided)
+    R.AnyUndecided = true;
+  else if (!R.Unguarded)
+    R.Unguarded = std::move(F);
 }
 
 void UnguardedLoopCheck::emit(const Finding &F, const SourceManager &SM) {
@@ -550,16 +534,16 @@ void UnguardedLoopCheck::emit(const Finding &F, const SourceManager &SM) {
 }
 
 void UnguardedLoopCheck::onEndOfTranslationUnit() {
-  if (SM) {
-    for (const auto &[Key, R] : Loops) {
-      if (!R.HasPattern)
-        continue;
-      if (R.PatternVerdict == Verdict::Unguarded && R.PatternFinding)
-        emit(*R.PatternFinding, *SM);
-      else if (R.PatternVerdict == Verdict::Undecided && R.InstantiationFinding)
-        emit(*R.InstantiationFinding, *SM);
-    }
-  }
+  // A loop is reported once, however many times it was seen:
+  //  - a template pattern that could not be judged (undecided): if some instantiation is
+  //    unguarded;
+  //  - otherwise (plain code, or a template judged by its pattern): if no occurrence is guarded.
+  //    An instantiation can only lose guards (a discarded `if constexpr` branch), never gain
+  //    them, so this is the pattern's verdict.
+  if (SM)
+    for (const auto &[Key, R] : Loops)
+      if (R.Unguarded && (R.AnyUndecided || !R.AnyGuarded))
+        emit(*R.Unguarded, *SM);
   Loops.clear();
   CalleeCache.clear();
   CancellationTypeCache.clear();

@@ -22,7 +22,10 @@ namespace clang::tidy::tether {
 /// `tether::context`). With `StrictMode`, only a cancellation check counts.
 ///
 /// Templates are judged by their primary template; when that depends on template arguments, by
-/// the instantiations in the translation unit. Either way a loop is reported once.
+/// the instantiations in the translation unit. Either way a loop is reported once. Pattern and
+/// instantiations are told apart without looking at ancestors (no parent map): a pattern whose
+/// verdict depends on template arguments is "undecided", and the other occurrences share its
+/// keyword location.
 class UnguardedLoopCheck : public ClangTidyCheck {
 public:
   UnguardedLoopCheck(StringRef Name, ClangTidyContext *Context);
@@ -59,20 +62,21 @@ public:
   bool isAtomicBoolLike(QualType T);
 
 private:
-  enum class Verdict { Guarded, Unguarded, Undecided };
+  enum class Verdict { Bounded, Guarded, Unguarded, Undecided };
   struct Finding {
     SourceLocation Keyword;
     bool Strict = false; ///< StrictMode finding: the loop has exits but no cancellation check.
     llvm::SmallVector<SourceLocation, 2> Sleeps;
   };
+  /// Every occurrence of one loop: the loop as written and, in a template, each instantiation
+  /// (they share the keyword location).
   struct LoopRecord {
-    bool HasPattern = false;
-    Verdict PatternVerdict = Verdict::Guarded;
-    std::optional<Finding> PatternFinding;
-    std::optional<Finding> InstantiationFinding; ///< First unguarded instantiation.
+    bool AnyGuarded = false;
+    bool AnyUndecided = false; ///< Seen as a template pattern whose verdict depends on arguments.
+    std::optional<Finding> Unguarded; ///< The first unguarded occurrence.
   };
 
-  Verdict judge(const Stmt *Loop, bool InInstantiation, ASTContext &Ctx, Finding &Out);
+  Verdict judge(const Stmt *Loop, ASTContext &Ctx, Finding &Out);
   void emit(const Finding &F, const SourceManager &SM);
 
   // Options.
