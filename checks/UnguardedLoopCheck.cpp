@@ -380,11 +380,12 @@ void UnguardedLoopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
 
 void UnguardedLoopCheck::registerMatchers(MatchFinder *Finder) {
   // Patterns and instantiations alike (no isInTemplateInstantiation(): it needs the parent map);
-  // onEndOfTranslationUnit reports each loop once.
-  Finder->addMatcher(
-      stmt(anyOf(forStmt(), whileStmt(), doStmt()), unless(isExpansionInSystemHeader()))
-          .bind("loop"),
-      this);
+  // onEndOfTranslationUnit reports each loop once. One matcher per loop kind, so that the match
+  // finder only runs them on loops, not on every statement.
+  auto NotSystem = unless(isExpansionInSystemHeader());
+  Finder->addMatcher(forStmt(NotSystem).bind("loop"), this);
+  Finder->addMatcher(whileStmt(NotSystem).bind("loop"), this);
+  Finder->addMatcher(doStmt(NotSystem).bind("loop"), this);
 }
 
 void UnguardedLoopCheck::onStartOfTranslationUnit() {
