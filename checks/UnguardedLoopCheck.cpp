@@ -119,13 +119,17 @@ public:
       if (S)
         Work.push_back({S, /*BreakOwned=*/true, nullptr});
     };
+    // The condition is constant, but may still call something: `while ((void)poll(), true)`.
     if (const auto *F = dyn_cast<ForStmt>(Loop)) {
       Push(F->getBody());
       Push(F->getInc());
+      Push(F->getCond());
     } else if (const auto *W = dyn_cast<WhileStmt>(Loop)) {
       Push(W->getBody());
+      Push(W->getCond());
     } else if (const auto *D = dyn_cast<DoStmt>(Loop)) {
       Push(D->getBody());
+      Push(D->getCond());
     }
     while (!Work.empty() && !done()) {
       Item It = Work.pop_back_val();
@@ -241,7 +245,16 @@ private:
     // Code that runs elsewhere: its exits and checks are not the loop's.
     case Stmt::LambdaExprClass:
     case Stmt::BlockExprClass:
+    // Code that never runs: unevaluated operands.
+    case Stmt::UnaryExprOrTypeTraitExprClass: // sizeof, alignof
+    case Stmt::CXXNoexceptExprClass:
+    case Stmt::RequiresExprClass:
+    case Stmt::ConceptSpecializationExprClass:
       return;
+    case Stmt::CXXTypeidExprClass:
+      if (!cast<CXXTypeidExpr>(S)->isPotentiallyEvaluated())
+        return;
+      break;
 
     case Stmt::BreakStmtClass: {
       const auto *B = cast<BreakStmt>(S);

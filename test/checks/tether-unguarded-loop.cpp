@@ -75,6 +75,11 @@ void forever_constant_expression() {
   // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: loop never exits and never checks
 }
 
+void forever_comma_condition() {
+  while ((void)poll(), true) { work(); }
+  // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: loop never exits and never checks
+}
+
 void forever_empty_body() {
   for (;;);
   // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: loop never exits and never checks
@@ -600,6 +605,23 @@ void not_cancel_check_in_lambda(std::stop_token tok) {
     (void)stopped;
     work();
   }
+}
+
+// Unevaluated operands never run.
+void not_cancel_unevaluated(std::stop_token tok) {
+  for (;;) {
+  // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: loop never exits and never checks
+    constexpr auto size = sizeof(tok.stop_requested());
+    bool nothrow = noexcept(tok.stop_requested());
+    using R = decltype(tok.stop_requested());
+    (void)size; (void)nothrow; (void)R{};
+    work();
+  }
+}
+
+// A constant condition that calls something still observes it each iteration.
+void cancel_in_constant_condition(std::stop_token tok) {
+  while ((void)tok.stop_requested(), true) { work(); }
 }
 
 void not_cancel_plain_bool(bool &stop) {
