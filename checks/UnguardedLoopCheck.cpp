@@ -9,7 +9,6 @@
 #include "clang/ASTMatchers/ASTMatchers.h"
 #include "clang/Lex/Lexer.h"
 #include "llvm/ADT/SmallPtrSet.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/YAMLParser.h"
 #include <deque>
 
@@ -69,7 +68,8 @@ SourceLocation keywordLoc(const Stmt *Loop) {
 }
 
 /// Does a handler of \p Try catch an exception of type \p Thrown (null: a rethrow, type unknown)?
-bool catches(const CXXTryStmt *Try, const Type *Thrown) {
+/// A handler of a dependent type sets \p Dependent: instantiations decide.
+bool catches(const CXXTryStmt *Try, const Type *Thrown, bool &Dependent) {
   for (unsigned I = 0, N = Try->getNumHandlers(); I != N; ++I) {
     const CXXCatchStmt *H = Try->getHandler(I);
     if (!H->getExceptionDecl())
@@ -77,8 +77,10 @@ bool catches(const CXXTryStmt *Try, const Type *Thrown) {
     if (!Thrown)
       continue;
     QualType Caught = H->getCaughtType().getNonReferenceType().getUnqualifiedType();
-    if (Caught->isDependentType())
-      return true; // Cannot tell; assume it is caught (the loop then is not treated as exited).
+    if (Caught->isDependentType()) {
+      Dependent = true;
+      continue;
+    }
     QualType E = QualType(Thrown, 0);
     if (E->isPointerType() && Caught->isPointerType()) {
       E = E->getPointeeType().getUnqualifiedType();
@@ -171,7 +173,7 @@ private:
 
   bool caughtInside(const TryScope *T, const Type *Thrown) {
     for (; T; T = T->Parent)
-      if (catches(T->Try, Thrown))
+      if (catches(T->Try, Thrown, Facts.Dependent))
         return true;
     return false;
   }

@@ -1,4 +1,9 @@
 // RUN: %check_tidy %s tether-unguarded-loop %t
+// The same through stock clang-tidy with the module loaded (its name lookups resolve there too).
+// RUN: %clang_tidy_load %s --checks='-*,tether-unguarded-loop' -- -std=c++20 -I%tether_inputs 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=LOAD
+// LOAD-COUNT-5: warning: loop never exits and never checks for cancellation
+// LOAD-NOT: warning:
 
 // Periodic workers that sleep without looking at cancellation leak most: every sleep inside a
 // flagged loop gets a note pointing at the cancellable replacement. Notes are checked here.
