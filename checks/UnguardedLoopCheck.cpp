@@ -1,1 +1,569 @@
 #include "UnguardedLoopCheck.h"
+#include "OptionUtils.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/DeclTemplate.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/StmtCXX.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+#include "clang/Lex/Lexer.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/YAMLParser.h"
+#include <deque>
+
+using namespace clang::ast_matchers;
+
+namespace clang::tidy::tether {
+
+namespace {
+
+constexpr llvm::StringLiteral DefaultSleepFunctions =
+    "::std::this_thread::sleep_for;::std::this_thread::sleep_until;::sleep;::usleep;::nanosleep";
+
+// Built in; the CancellationFunctions option adds to these.
+const char *const BuiltinCancellationFunctions[] = {
+    "::std::stop_token::stop_requested", "::std::stop_source::stop_requested",
+    "::tether::context::cancelled",      "::tether::context::err",
+    "::tether::sleep_for",               "::tether::sleep_until",
+    "::tether::wait",                    "::tether::every",
+};
+
+// A call that receives one of these (by value, reference or pointer) observes cancellation.
+const char *const CancellationTypes[] = {"::std::stop_token", "::tether::context"};
+
+constexpr llvm::StringLiteral Message =
+    "loop never exits and never checks for cancellation; check a 'std::stop_token' or "
+    "'tether::context' in it, or use 'tether::every' for periodic work";
+constexpr llvm::StringLiteral StrictMessage =
+    "loop never checks for cancellation (StrictMode): check a 'std::stop_token' or "
+    "'tether::context' in it, or use 'tether::every' for periodic work";
+constexpr llvm::StringLiteral SleepNote =
+    "sleeps without looking at cancellation; use 'tether::sleep_for(ctx, d)' which returns early "
+    "on cancellation";
+
+/// Parses a boolean option value the way clang-tidy does (YAML booleans, or an integer).
+std::optional<bool> parseBoolOption(StringRef Value) {
+  if (std::optional<bool> B = llvm::yaml::parseBool(Value.trim()))
+    return B;
+  long long N = 0;
+  if (!Value.trim().getAsInteger(10, N))
+    return N != 0;
+  return std::nullopt;
+}
+
+std::unique_ptr<ast_matchers::internal::HasNameMatcher>
+makeNameMatcher(std::vector<std::string> Names) {
+  if (Names.empty())
+    return nullptr;
+  return std::make_unique<ast_matchers::internal::HasNameMatcher>(std::move(Names));
+}
+
+SourceLocation keywordLoc(const Stmt *Loop) {
+  if (const auto *F = dyn_cast<ForStmt>(Loop))
+    return F->getForLoc();
+  if (const auto *W = dyn_cast<WhileStmt>(Loop))
+    return W->getWhileLoc();
+  return cast<DoStmt>(Loop)->getDoLoc();
+}
+
+/// Does a handler of \p Try catch an exception of type \p Thrown (null: a rethrow, type unknown)?
+/// A handler of a dependent type sets \p Dependent: instantiations decide.
+bool catches(const CXXTryStmt *Try, const Type *Thrown, bool &Dependent) {
+  for (unsigned I = 0, N = Try->getNumHandlers(); I != N; ++I) {
+    const CXXCatchStmt *H = Try->getHandler(I);
+    if (!H->getExceptionDecl())
+      return true; // catch (...)
+    if (!Thrown)
+      continue;
+    QualType Caught = H->getCaughtType().getNonReferenceType().getUnqualifiedType();
+    if (Caught->isDependentType()) {
+      Dependent = true;
+      continue;
+    }
+    QualType E = QualType(Thrown, 0);
+    if (E->isPointerType() && Caught->isPointerType()) {
+      E = E->getPointeeType().getUnqualifiedType();
+      Caught = Caught->getPointeeType().getUnqualifiedType();
+    }
+    if (E.getCanonicalType() == Caught.getCanonicalType())
+      return true;
+    const auto *ERD = E->getAsCXXRecordDecl();
+    const auto *CRD = Caught->getAsCXXRecordDecl();
+    if (ERD && CRD && ERD->hasDefinition() && ERD->isDerivedFrom(CRD))
+      return true;
+  }
+  return false;
+}
+
+/// Is \p Loc inside an expansion of an assertion macro (`assert`, `BOOST_ASSERT`, `zmq_assert`:
+/// any macro whose name contains "assert", at any depth)? A failed assertion aborts, but it is a
+/// bug trap, not a way for the loop to stop: it must not make the loop look guarded.
+bool isInAssertMacro(SourceLocation Loc, const SourceManager &SM, const LangOptions &LO) {
+  for (unsigned Depth = 0; Loc.isMacroID() && Depth < 16; ++Depth) {
+    StringRef Name = Lexer::getImmediateMacroName(Loc, SM, LO);
+    if (Name.contains_insensitive("assert"))
+      return true;
+    Loc = SM.getImmediateMacroCallerLoc(Loc);
+  }
+  return false;
+}
+
+/// One linear walk over a loop's body. It does not enter lambdas, blocks or local classes; it
+/// enters nested loops and switches (a plain `break` there is theirs, everything else still counts).
+class LoopWalker {
+public:
+  LoopWalker(UnguardedLoopCheck &Check, const ASTContext &Ctx, const Stmt *Loop, bool StopOnExit)
+      : Check(Check), Ctx(Ctx), Loop(Loop), StopOnExit(StopOnExit) {}
+
+  UnguardedLoopCheck::LoopFacts run() {
+    auto Push = [&](const Stmt *S) {
+      if (S)
+        Work.push_back({S, /*BreakOwned=*/true, nullptr});
+    };
+    // The condition is constant, but may still call something: `while ((void)poll(), true)`.
+    if (const auto *F = dyn_cast<ForStmt>(Loop)) {
+      Push(F->getBody());
+      Push(F->getInc());
+      Push(F->getCond());
+    } else if (const auto *W = dyn_cast<WhileStmt>(Loop)) {
+      Push(W->getBody());
+      Push(W->getCond());
+    } else if (const auto *D = dyn_cast<DoStmt>(Loop)) {
+      Push(D->getBody());
+      Push(D->getCond());
+    }
+    while (!Work.empty() && !done()) {
+      Item It = Work.pop_back_val();
+      visit(It);
+    }
+    // A goto counts as an exit when its label is not inside the loop (nor the loop's own label,
+    // which only restarts it).
+    if (!done())
+      for (const LabelStmt *Target : GotoTargets)
+        if (!Target || (!Labels.contains(Target) && Target->getSubStmt() != Loop))
+          Facts.HasExit = true;
+    return std::move(Facts);
+  }
+
+private:
+  struct TryScope {
+    const CXXTryStmt *Try;
+    const TryScope *Parent;
+  };
+  struct Item {
+    const Stmt *S;
+    bool BreakOwned; ///< A plain `break` here leaves the analysed loop.
+    const TryScope *Tries; ///< Try blocks inside the loop that enclose S.
+  };
+
+  bool done() const {
+    return Facts.HasCancellation || (StopOnExit && Facts.HasExit);
+  }
+
+  void children(const Item &It, bool BreakOwned) {
+    for (const Stmt *C : It.S->children())
+      if (C)
+        Work.push_back({C, BreakOwned, It.Tries});
+  }
+  void child(const Item &It, const Stmt *C) {
+    if (C)
+      Work.push_back({C, It.BreakOwned, It.Tries});
+  }
+
+  bool caughtInside(const TryScope *T, const Type *Thrown) {
+    for (; T; T = T->Parent)
+      if (catches(T->Try, Thrown, Facts.Dependent))
+        return true;
+    return false;
+  }
+
+  void checkArgs(const Expr *const *Args, unsigned N) {
+    for (unsigned I = 0; I != N; ++I) {
+      const Expr *A = Args[I];
+      if (!A)
+        continue;
+      if (A->isTypeDependent()) {
+        Facts.Dependent = true;
+        continue;
+      }
+      if (Check.isCancellationType(A->getType()))
+        Facts.HasCancellation = true;
+    }
+  }
+
+  void visitCall(const CallExpr *Call) {
+    const Decl *CalleeD = Call->getCalleeDecl();
+    const auto *FD = dyn_cast_or_null<FunctionDecl>(CalleeD);
+    if (!FD) {
+      const Expr *Callee = Call->getCallee();
+      if (!Callee || Callee->isTypeDependent()) {
+        Facts.Dependent = true;
+      } else {
+        // A call through a pointer to a noreturn function type.
+        QualType T = Callee->getType();
+        if (T->isPointerType() || T->isReferenceType())
+          T = T->getPointeeType();
+        if (const auto *FT = T->getAs<FunctionType>(); FT && FT->getNoReturnAttr())
+          Facts.HasExit = true;
+      }
+    } else {
+      unsigned Flags = Check.classifyCallee(FD);
+      if ((Flags & UnguardedLoopCheck::CF_NoReturn) &&
+          !(Call->getBeginLoc().isMacroID() &&
+            isInAssertMacro(Call->getBeginLoc(), Ctx.getSourceManager(), Ctx.getLangOpts())))
+        Facts.HasExit = true;
+      if (Flags & UnguardedLoopCheck::CF_Cancellation)
+        Facts.HasCancellation = true;
+      if (Flags & UnguardedLoopCheck::CF_Sleep)
+        Facts.Sleeps.push_back(Call->getBeginLoc());
+      if (Flags & UnguardedLoopCheck::CF_AtomicRead) {
+        if (const auto *MC = dyn_cast<CXXMemberCallExpr>(Call)) {
+          if (const Expr *Obj = MC->getImplicitObjectArgument()) {
+            QualType T = Obj->getType();
+            if (T->isPointerType())
+              T = T->getPointeeType();
+            if (Check.isAtomicBoolLike(T))
+              Facts.HasCancellation = true;
+          }
+        } else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(Call);
+                   OC && OC->getNumArgs() > 0) {
+          if (Check.isAtomicBoolLike(OC->getArg(0)->getType()))
+            Facts.HasCancellation = true;
+        }
+      }
+      if ((Flags & UnguardedLoopCheck::CF_AtomicReadFree) && Call->getNumArgs() > 0) {
+        QualType T = Call->getArg(0)->getType();
+        if (T->isPointerType() && Check.isAtomicBoolLike(T->getPointeeType()))
+          Facts.HasCancellation = true;
+      }
+    }
+    checkArgs(Call->getArgs(), Call->getNumArgs());
+  }
+
+  void visit(const Item &It) {
+    const Stmt *S = It.S;
+    switch (S->getStmtClass()) {
+    // Code that runs elsewhere: its exits and checks are not the loop's.
+    case Stmt::LambdaExprClass:
+    case Stmt::BlockExprClass:
+    // Code that never runs: unevaluated operands.
+    case Stmt::UnaryExprOrTypeTraitExprClass: // sizeof, alignof
+    case Stmt::CXXNoexceptExprClass:
+    case Stmt::RequiresExprClass:
+    case Stmt::ConceptSpecializationExprClass:
+      return;
+    case Stmt::CXXTypeidExprClass:
+      if (!cast<CXXTypeidExpr>(S)->isPotentiallyEvaluated())
+        return;
+      break;
+
+    case Stmt::BreakStmtClass: {
+      const auto *B = cast<BreakStmt>(S);
+      if (B->hasLabelTarget() ? B->getNamedLoopOrSwitch() == Loop : It.BreakOwned)
+        Facts.HasExit = true;
+      return;
+    }
+    case Stmt::ReturnStmtClass:
+      Facts.HasExit = true;
+      return children(It, It.BreakOwned);
+    case Stmt::CoreturnStmtClass:
+      Facts.HasExit = true;
+      return child(It, cast<CoreturnStmt>(S)->getOperand());
+    case Stmt::CoyieldExprClass:
+      // A suspension point handing control back to the coroutine's owner, which may destroy it:
+      // an infinite generator is not a leaked loop.
+      Facts.HasExit = true;
+      return child(It, cast<CoyieldExpr>(S)->getOperand());
+    case Stmt::CoawaitExprClass:
+      return child(It, cast<CoawaitExpr>(S)->getOperand());
+    case Stmt::DependentCoawaitExprClass:
+      Facts.Dependent = true;
+      return child(It, cast<DependentCoawaitExpr>(S)->getOperand());
+    case Stmt::CXXThrowExprClass: {
+      const auto *T = cast<CXXThrowExpr>(S);
+      const Expr *Sub = T->getSubExpr();
+      const Type *Thrown = nullptr;
+      if (Sub) {
+        QualType QT = Sub->getType();
+        if (QT->isDependentType()) {
+          Facts.Dependent = true;
+        } else {
+          Thrown = QT.getCanonicalType().getUnqualifiedType().getTypePtr();
+        }
+      }
+      if (!caughtInside(It.Tries, Thrown))
+        Facts.HasExit = true;
+      return child(It, Sub);
+    }
+    case Stmt::GotoStmtClass:
+      GotoTargets.push_back(cast<GotoStmt>(S)->getLabel()->getStmt());
+      return;
+    case Stmt::IndirectGotoStmtClass:
+      Facts.HasExit = true;
+      return children(It, It.BreakOwned);
+    case Stmt::LabelStmtClass:
+      Labels.insert(cast<LabelStmt>(S));
+      return children(It, It.BreakOwned);
+
+    // Nested loops and switches own their plain `break`s.
+    case Stmt::ForStmtClass:
+    case Stmt::WhileStmtClass:
+    case Stmt::DoStmtClass:
+    case Stmt::CXXForRangeStmtClass:
+    case Stmt::SwitchStmtClass:
+      return children(It, /*BreakOwned=*/false);
+
+    case Stmt::CXXTryStmtClass: {
+      const auto *Try = cast<CXXTryStmt>(S);
+      Scopes.push_back({Try, It.Tries});
+      Work.push_back({Try->getTryBlock(), It.BreakOwned, &Scopes.back()});
+      for (unsigned I = 0, N = Try->getNumHandlers(); I != N; ++I)
+        child(It, Try->getHandler(I));
+      return;
+    }
+
+    case Stmt::CXXConstructExprClass:
+    case Stmt::CXXTemporaryObjectExprClass: {
+      const auto *C = cast<CXXConstructExpr>(S);
+      // Copying a token is not observing it.
+      if (!C->getConstructor()->isCopyOrMoveConstructor())
+        checkArgs(C->getArgs(), C->getNumArgs());
+      return children(It, It.BreakOwned);
+    }
+
+    default:
+      break;
+    }
+
+    if (const auto *Call = dyn_cast<CallExpr>(S)) {
+      visitCall(Call);
+    } else if (const auto *E = dyn_cast<Expr>(S); E && E->isTypeDependent()) {
+      // In a template: a dependent expression may turn out to be a cancellation check (a call, a
+      // conversion of an atomic<bool>) or an exit (a noreturn call). Instantiations decide.
+      Facts.Dependent = true;
+    }
+    children(It, It.BreakOwned);
+  }
+
+  UnguardedLoopCheck &Check;
+  const ASTContext &Ctx;
+  const Stmt *Loop;
+  bool StopOnExit;
+  UnguardedLoopCheck::LoopFacts Facts;
+  llvm::SmallVector<Item, 64> Work;
+  std::deque<TryScope> Scopes; // Stable addresses.
+  llvm::SmallPtrSet<const LabelStmt *, 4> Labels;
+  llvm::SmallVector<const LabelStmt *, 2> GotoTargets;
+};
+
+} // namespace
+
+UnguardedLoopCheck::UnguardedLoopCheck(StringRef Name, ClangTidyContext *Context)
+    : ClangTidyCheck(Name, Context),
+      StrictModeValue(Options.get("StrictMode", "false").str()),
+      CancellationFunctions(Options.get("CancellationFunctions", "").str()),
+      SleepFunctions(Options.get("SleepFunctions", DefaultSleepFunctions).str()) {
+  if (std::optional<bool> B = parseBoolOption(StrictModeValue)) {
+    StrictMode = *B;
+  } else {
+    configurationDiag("invalid configuration value '%0' for option '%1': expected a bool "
+                      "('true' or 'false')",
+                      DiagnosticIDs::Error)
+        << StrictModeValue << (Name + ".StrictMode").str();
+  }
+
+  std::vector<std::string> Cancel(std::begin(BuiltinCancellationFunctions),
+                                  std::end(BuiltinCancellationFunctions));
+  for (std::string &N : validateQualifiedNames(*this, (Name + ".CancellationFunctions").str(),
+                                               splitList(CancellationFunctions)))
+    Cancel.push_back(std::move(N));
+  CancellationNames = makeNameMatcher(std::move(Cancel));
+  SleepNames = makeNameMatcher(
+      validateQualifiedNames(*this, (Name + ".SleepFunctions").str(), splitList(SleepFunctions)));
+  CancellationTypeNames = makeNameMatcher(
+      std::vector<std::string>(std::begin(CancellationTypes), std::end(CancellationTypes)));
+}
+
+UnguardedLoopCheck::~UnguardedLoopCheck() = default;
+
+void UnguardedLoopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  Options.store(Opts, "StrictMode", StrictModeValue);
+  Options.store(Opts, "CancellationFunctions", CancellationFunctions);
+  Options.store(Opts, "SleepFunctions", SleepFunctions);
+}
+
+void UnguardedLoopCheck::registerMatchers(MatchFinder *Finder) {
+  // Patterns and instantiations alike (no isInTemplateInstantiation(): it needs the parent map);
+  // onEndOfTranslationUnit reports each loop once. One matcher per loop kind, so that the match
+  // finder only runs them on loops, not on every statement.
+  auto NotSystem = unless(isExpansionInSystemHeader());
+  Finder->addMatcher(forStmt(NotSystem).bind("loop"), this);
+  Finder->addMatcher(whileStmt(NotSystem).bind("loop"), this);
+  Finder->addMatcher(doStmt(NotSystem).bind("loop"), this);
+}
+
+void UnguardedLoopCheck::onStartOfTranslationUnit() {
+  CalleeCache.clear();
+  CancellationTypeCache.clear();
+  AtomicTypeCache.clear();
+  Loops.clear();
+  SM = nullptr;
+}
+
+unsigned UnguardedLoopCheck::classifyCallee(const FunctionDecl *FD) {
+  auto [It, Inserted] = CalleeCache.try_emplace(FD, CF_None);
+  if (!Inserted)
+    return It->second;
+  unsigned Flags = CF_None;
+  if (FD->isNoReturn())
+    Flags |= CF_NoReturn;
+  if (CancellationNames && CancellationNames->matchesNode(*FD))
+    Flags |= CF_Cancellation;
+  if (SleepNames && SleepNames->matchesNode(*FD))
+    Flags |= CF_Sleep;
+  if (const IdentifierInfo *II = FD->getIdentifier()) {
+    StringRef N = II->getName();
+    if (isa<CXXMethodDecl>(FD)) {
+      if (llvm::is_contained({"load", "exchange", "compare_exchange_weak",
+                              "compare_exchange_strong", "wait", "test", "test_and_set"},
+                             N))
+        Flags |= CF_AtomicRead;
+    } else if (FD->isInStdNamespace() &&
+               llvm::is_contained({"atomic_load", "atomic_load_explicit", "atomic_exchange",
+                                   "atomic_exchange_explicit", "atomic_flag_test",
+                                   "atomic_flag_test_explicit", "atomic_flag_test_and_set",
+                                   "atomic_flag_test_and_set_explicit"},
+                                  N)) {
+      Flags |= CF_AtomicReadFree;
+    }
+  } else if (isa<CXXConversionDecl>(FD)) {
+    Flags |= CF_AtomicRead; // operator bool / operator T of an atomic.
+  }
+  It->second = Flags; // Nothing above inserted into the cache, so It is still valid.
+  return Flags;
+}
+
+bool UnguardedLoopCheck::isCancellationType(QualType T) {
+  T = T.getNonReferenceType();
+  if (T->isPointerType())
+    T = T->getPointeeType();
+  const Type *Key = T.getCanonicalType().getTypePtr();
+  auto [It, Inserted] = CancellationTypeCache.try_emplace(Key, false);
+  if (!Inserted)
+    return It->second;
+  bool R = false;
+  if (const auto *RD = Key->getAsCXXRecordDecl())
+    R = CancellationTypeNames && CancellationTypeNames->matchesNode(*RD);
+  It->second = R;
+  return R;
+}
+
+bool UnguardedLoopCheck::isAtomicBoolLike(QualType T) {
+  T = T.getNonReferenceType();
+  const Type *Key = T.getCanonicalType().getTypePtr();
+  auto [It, Inserted] = AtomicTypeCache.try_emplace(Key, false);
+  if (!Inserted)
+    return It->second;
+  bool R = false;
+  if (const auto *RD = Key->getAsCXXRecordDecl(); RD && RD->isInStdNamespace() &&
+                                                  RD->getIdentifier()) {
+    StringRef N = RD->getName();
+    if (N == "atomic_flag") {
+      R = true;
+    } else if (N == "atomic" || N == "atomic_ref") {
+      if (const auto *Spec = dyn_cast<ClassTemplateSpecializationDecl>(RD)) {
+        const TemplateArgumentList &Args = Spec->getTemplateArgs();
+        R = Args.size() >= 1 && Args[0].getKind() == TemplateArgument::Type &&
+            Args[0].getAsType()->isBooleanType();
+      }
+    }
+  }
+  It->second = R;
+  return R;
+}
+
+UnguardedLoopCheck::Verdict UnguardedLoopCheck::judge(const Stmt *Loop, ASTContext &Ctx,
+                                                      Finding &Out) {
+  // Unbounded: no condition, or one that is constantly true.
+  const Expr *Cond = nullptr;
+  if (const auto *F = dyn_cast<ForStmt>(Loop)) {
+    Cond = F->getCond();
+  } else if (const auto *W = dyn_cast<WhileStmt>(Loop)) {
+    if (W->getConditionVariable())
+      return Verdict::Bounded;
+    Cond = W->getCond();
+  } else {
+    Cond = cast<DoStmt>(Loop)->getCond();
+  }
+  bool Undecided = false;
+  if (Cond) {
+    if (Cond->containsErrors())
+      return Verdict::Bounded;
+    if (Cond->isValueDependent() || Cond->isTypeDependent()) {
+      Undecided = true; // Instantiations decide.
+    } else {
+      bool Value = false;
+      if (!Cond->EvaluateAsBooleanCondition(Value, Ctx) || !Value)
+        return Verdict::Bounded;
+    }
+  }
+
+  LoopFacts Facts = LoopWalker(*this, Ctx, Loop, /*StopOnExit=*/!StrictMode).run();
+  if (Facts.HasCancellation || (!StrictMode && Facts.HasExit))
+    return Verdict::Guarded;
+  if (Undecided || Facts.Dependent)
+    return Verdict::Undecided; // A template pattern: its instantiations decide.
+  Out.Keyword = keywordLoc(Loop);
+  Out.Strict = Facts.HasExit;
+  Out.Sleeps = std::move(Facts.Sleeps);
+  return Verdict::Unguarded;
+}
+
+void UnguardedLoopCheck::check(const MatchFinder::MatchResult &Result) {
+  const auto *Loop = Result.Nodes.getNodeAs<Stmt>("loop");
+  if (!Loop)
+    return;
+  SM = Result.SourceManager;
+  Finding F;
+  Verdict V = judge(Loop, *Result.Context, F);
+  if (V == Verdict::Bounded)
+    return; // Most loops: nothing to record.
+  LoopRecord &R = Loops[keywordLoc(Loop).getRawEncoding()];
+  if (V == Verdict::Guarded)
+    R.AnyGuarded = true;
+  else if (V == Verdict::Undecided)
+    R.AnyUndecided = true;
+  else if (!R.Unguarded)
+    R.Unguarded = std::move(F);
+}
+
+void UnguardedLoopCheck::emit(const Finding &F, const SourceManager &SM) {
+  diag(SM.getFileLoc(F.Keyword), F.Strict ? StrictMessage : Message);
+  // The walk uses a stack; notes go out in source order.
+  llvm::SmallVector<SourceLocation, 2> Sleeps(F.Sleeps);
+  llvm::sort(Sleeps, [&SM](SourceLocation A, SourceLocation B) {
+    return SM.isBeforeInTranslationUnit(A, B);
+  });
+  for (SourceLocation S : Sleeps)
+    diag(SM.getFileLoc(S), SleepNote, DiagnosticIDs::Note);
+}
+
+void UnguardedLoopCheck::onEndOfTranslationUnit() {
+  // A loop is reported once, however many times it was seen:
+  //  - a template pattern that could not be judged (undecided): if some instantiation is
+  //    unguarded;
+  //  - otherwise (plain code, or a template judged by its pattern): if no occurrence is guarded.
+  //    An instantiation can only lose guards (a discarded `if constexpr` branch), never gain
+  //    them, so this is the pattern's verdict.
+  if (SM)
+    for (const auto &[Key, R] : Loops)
+      if (R.Unguarded && (R.AnyUndecided || !R.AnyGuarded))
+        emit(*R.Unguarded, *SM);
+  Loops.clear();
+  CalleeCache.clear();
+  CancellationTypeCache.clear();
+  AtomicTypeCache.clear();
+}
+
+} // namespace clang::tidy::tether
