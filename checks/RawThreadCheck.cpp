@@ -2,9 +2,10 @@
 // tether::task_group), which gives it an owner, a name, a cancellation context and a bound.
 //
 // Design notes (performance): the per-node work is one cached hash lookup for constructor calls and
-// name checks for calls. Unevaluated operands are recorded by matchers on the operators themselves
-// rather than found through clang's parent map (a traversal of the whole translation unit, system
-// headers included); only AllowedNamespaces still uses the parent map, for a spawn. Sites are reported once per spelled
+// name checks for calls. Nothing builds clang's parent map (a traversal of the whole translation
+// unit, system headers included) on the way to a finding: unevaluated operands are recorded by
+// matchers on the operators themselves, and AllowedNamespaces uses an index of the namespace-level
+// declarations, built on the first finding that needs it. Sites are reported once per spelled
 // location, so a spawn in a template is reported once however many times it is instantiated.
 #include "RawThreadCheck.h"
 #include "OptionUtils.h"
@@ -418,6 +419,8 @@ void RawThreadCheck::onStartOfTranslationUnit() {
   Types.clearCache();
   Reported.clear();
   Unevaluated.clear();
+  NamespaceLevel.clear();
+  NamespaceLevelIndexed = false;
 }
 
 void RawThreadCheck::registerMatchers(MatchFinder *Finder) {
@@ -455,6 +458,63 @@ bool RawThreadCheck::isInAllowedNamespace(const DeclContext *DC) const {
   return false;
 }
 
+void RawThreadCheck::indexNamespaceLevel(ASTContext &Ctx) {
+  NamespaceLevelIndexed = true;
+  const SourceManager &SM = Ctx.getSourceManager();
+  llvm::SmallVector<const DeclContext *, 16> Work;
+  auto Visit = [&](const Decl *D) {
+    SourceLocation Begin = SM.getExpansionLoc(D->getBeginLoc());
+    if (Begin.isInvalid() || SM.isInSystemHeader(Begin))
+      return;
+    if (isa<NamespaceDecl, LinkageSpecDecl, ExportDecl>(D)) {
+      Work.push_back(cast<DeclContext>(D));
+      return;
+    }
+    SourceLocation End = SM.getExpansionRange(D->getEndLoc()).getEnd();
+    auto [BeginFile, BeginOffset] = SM.getDecomposedLoc(Begin);
+    auto [EndFile, EndOffset] = SM.getDecomposedLoc(End);
+    if (BeginFile == EndFile && BeginOffset <= EndOffset) // else: not indexed, see the fallback
+      NamespaceLevel[BeginFile].push_back({BeginOffset, EndOffset, D});
+  };
+  // The traversal scope is the whole translation unit for clang-tidy, and the main file's
+  // top-level declarations in clangd (which must not deserialize its preamble).
+  for (Decl *Root : Ctx.getTraversalScope()) {
+    if (const auto *TU = dyn_cast<TranslationUnitDecl>(Root))
+      Work.push_back(TU);
+    else
+      Visit(Root);
+  }
+  while (!Work.empty())
+    for (const Decl *D : Work.pop_back_val()->decls())
+      Visit(D);
+}
+
+bool RawThreadCheck::isSiteInAllowedNamespace(const Stmt *Site, ASTContext &Ctx) {
+  // Code belongs to the namespaces of the namespace-level declaration it is written in: a
+  // function, class, variable or template (an out-of-line member definition semantically belongs
+  // to its class, and template instantiations carry their pattern's locations).
+  if (!NamespaceLevelIndexed)
+    indexNamespaceLevel(Ctx);
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto [File, Offset] = SM.getDecomposedLoc(SM.getExpansionLoc(Site->getBeginLoc()));
+  std::optional<bool> Allowed;
+  if (auto It = NamespaceLevel.find(File); It != NamespaceLevel.end()) {
+    for (const NamespaceLevelDecl &N : It->second) {
+      if (Offset < N.Begin || Offset > N.End)
+        continue;
+      bool InAllowed = isInAllowedNamespace(N.D->getDeclContext());
+      if (Allowed && *Allowed != InAllowed) {
+        Allowed.reset(); // one macro expansion holding declarations of different namespaces
+        break;
+      }
+      Allowed = InAllowed;
+    }
+  }
+  if (Allowed)
+    return *Allowed;
+  return isInAllowedNamespace(threads::enclosingContextFromParents(Site, Ctx));
+}
+
 bool RawThreadCheck::shouldReport(SourceLocation &Loc, const Stmt *Site, ASTContext &Ctx) {
   const SourceManager &SM = Ctx.getSourceManager();
   Loc = threads::userLocation(SM, Loc);
@@ -468,9 +528,7 @@ bool RawThreadCheck::shouldReport(SourceLocation &Loc, const Stmt *Site, ASTCont
   // unevaluated operand and a real spawn, which are reported at the same place (the macro's use).
   if (Unevaluated.contains(Site, SM))
     return false; // sizeof(std::thread(f)), decltype(...), requires { ... }: nothing runs
-  // The parent map: one traversal of the whole translation unit, only with the option set.
-  if (!AllowedNamespaces.empty() &&
-      isInAllowedNamespace(threads::enclosingContextFromParents(Site, Ctx)))
+  if (!AllowedNamespaces.empty() && isSiteInAllowedNamespace(Site, Ctx))
     return false;
   Reported.insert(Loc);
   return true;

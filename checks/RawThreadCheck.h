@@ -123,6 +123,11 @@ private:
   /// Reports \p Loc once (after allow-list filtering); returns false if it must not be reported.
   bool shouldReport(SourceLocation &Loc, const Stmt *Site, ASTContext &Ctx);
   bool isInAllowedNamespace(const DeclContext *DC) const;
+  /// Is \p Site in code inside an allowed namespace? Found from the namespace-level declaration
+  /// whose source range holds it (see indexNamespaceLevel); the parent map only when that is
+  /// ambiguous (one macro expansion holding several such declarations).
+  bool isSiteInAllowedNamespace(const Stmt *Site, ASTContext &Ctx);
+  void indexNamespaceLevel(ASTContext &Ctx);
   void checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx);
 
   std::vector<std::string> ThreadTypeNames;
@@ -135,6 +140,15 @@ private:
   std::vector<threads::QualifiedName> AllowedNamespaces;
   llvm::DenseSet<SourceLocation> Reported;
   threads::UnevaluatedOperands Unevaluated;
+
+  /// The declarations at namespace level (not namespaces themselves) of the non-system files, per
+  /// file, as expansion-location offsets; built on the first finding that needs AllowedNamespaces.
+  struct NamespaceLevelDecl {
+    unsigned Begin, End;
+    const Decl *D;
+  };
+  llvm::DenseMap<FileID, std::vector<NamespaceLevelDecl>> NamespaceLevel;
+  bool NamespaceLevelIndexed = false;
 };
 
 } // namespace clang::tidy::tether
