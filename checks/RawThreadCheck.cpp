@@ -2,9 +2,11 @@
 // tether::task_group), which gives it an owner, a name, a cancellation context and a bound.
 //
 // Design notes (performance): the per-node work is one cached hash lookup for constructor calls and
-// name checks for calls; the parent map (unevaluated operands, AllowedNamespaces) is only consulted
-// for an actual spawn. Sites are reported once per spelled location, so a spawn in a template is reported once
-// however many times it is instantiated.
+// name checks for calls. Nothing builds clang's parent map (a traversal of the whole translation
+// unit, system headers included) on the way to a finding: unevaluated operands are recorded by
+// matchers on the operators themselves, and AllowedNamespaces uses an index of the namespace-level
+// declarations, built on the first finding that needs it. Sites are reported once per spelled
+// location, so a spawn in a template is reported once however many times it is instantiated.
 #include "RawThreadCheck.h"
 #include "OptionUtils.h"
 #include "clang/AST/ASTContext.h"
@@ -12,6 +14,7 @@
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/ExprConcepts.h"
+#include "clang/AST/TypeLoc.h"
 #include "clang/AST/ParentMapContext.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
@@ -196,24 +199,139 @@ const Expr *stripConstruction(const Expr *E) {
   return E;
 }
 
-SiteContext siteContext(const Stmt *S, ASTContext &Ctx) {
-  SiteContext Site;
+namespace {
+
+constexpr llvm::StringLiteral UnevaluatedExprID = "tether-unevaluated-expr";
+constexpr llvm::StringLiteral UnevaluatedTypeID = "tether-unevaluated-type";
+
+AST_MATCHER(UnaryExprOrTypeTraitExpr, hasArgumentExpr) { return !Node.isArgumentType(); }
+
+// There is no upstream matcher for typeid.
+const ast_matchers::internal::VariadicDynCastAllOfMatcher<Stmt, CXXTypeidExpr> typeidExpr;
+
+AST_MATCHER(CXXTypeidExpr, hasUnevaluatedOperand) {
+  return !Node.isTypeOperand() && !Node.isPotentiallyEvaluated();
+}
+
+AST_MATCHER(TypeLoc, isTypeOfExpression) {
+  TypeLoc::TypeLocClass C = Node.getTypeLocClass();
+  return C == TypeLoc::Decltype || C == TypeLoc::TypeOfExpr;
+}
+
+/// Is \p S inside the subtree of \p Root? Only for the rare locations that the source range
+/// cannot decide; walks the operand, which is small.
+bool isWithin(const Stmt *S, const Stmt *Root) {
+  llvm::SmallVector<const Stmt *, 32> Work{Root};
+  while (!Work.empty()) {
+    const Stmt *N = Work.pop_back_val();
+    if (N == S)
+      return true;
+    if (const auto *RE = dyn_cast<RequiresExpr>(N)) {
+      // Its requirements are not children.
+      for (const concepts::Requirement *R : RE->getRequirements()) {
+        if (const auto *ER = dyn_cast<concepts::ExprRequirement>(R);
+            ER && !ER->isExprSubstitutionFailure())
+          Work.push_back(ER->getExpr());
+        else if (const auto *NR = dyn_cast<concepts::NestedRequirement>(R);
+                 NR && !NR->hasInvalidConstraint())
+          Work.push_back(NR->getConstraintExpr());
+      }
+      continue;
+    }
+    for (const Stmt *Child : N->children())
+      if (Child)
+        Work.push_back(Child);
+  }
+  return false;
+}
+
+} // namespace
+
+void UnevaluatedOperands::registerMatchers(MatchFinder *Finder,
+                                           MatchFinder::MatchCallback *Callback) {
+  // One matcher per node kind, so that the finder runs each only on nodes of that kind; the
+  // cheap node test comes before the system-header test.
+  auto NotInSystemHeader = unless(isExpansionInSystemHeader());
+  Finder->addMatcher(
+      unaryExprOrTypeTraitExpr(hasArgumentExpr(), NotInSystemHeader).bind(UnevaluatedExprID),
+      Callback);
+  Finder->addMatcher(cxxNoexceptExpr(NotInSystemHeader).bind(UnevaluatedExprID), Callback);
+  Finder->addMatcher(
+      typeidExpr(hasUnevaluatedOperand(), NotInSystemHeader).bind(UnevaluatedExprID), Callback);
+  Finder->addMatcher(expr(requiresExpr(NotInSystemHeader)).bind(UnevaluatedExprID), Callback);
+  Finder->addMatcher(typeLoc(isTypeOfExpression(), NotInSystemHeader).bind(UnevaluatedTypeID),
+                     Callback);
+}
+
+bool UnevaluatedOperands::record(const MatchFinder::MatchResult &Result) {
+  const Stmt *Root = nullptr;
+  SourceRange Range;
+  if (const auto *E = Result.Nodes.getNodeAs<Expr>(UnevaluatedExprID)) {
+    Root = E;
+    Range = E->getSourceRange();
+  } else if (const auto *TL = Result.Nodes.getNodeAs<TypeLoc>(UnevaluatedTypeID)) {
+    if (auto D = TL->getAs<DecltypeTypeLoc>())
+      Root = D.getUnderlyingExpr();
+    else if (auto T = TL->getAs<TypeOfExprTypeLoc>())
+      Root = T.getUnderlyingExpr();
+    Range = TL->getSourceRange();
+  } else {
+    return false;
+  }
+  if (!Root || Range.isInvalid())
+    return true;
+  const SourceManager &SM = *Result.SourceManager;
+  Operand O;
+  O.Begin = SM.getExpansionLoc(Range.getBegin());
+  O.End = SM.getExpansionRange(Range.getEnd()).getEnd();
+  O.Root = Root;
+  auto [BeginFile, BeginOffset] = SM.getDecomposedLoc(O.Begin);
+  auto [EndFile, EndOffset] = SM.getDecomposedLoc(O.End);
+  if (BeginFile == EndFile) {
+    O.File = BeginFile;
+    O.BeginOffset = BeginOffset;
+    O.EndOffset = EndOffset;
+  }
+  Operands.push_back(O);
+  return true;
+}
+
+bool UnevaluatedOperands::contains(const Stmt *S, const SourceManager &SM) const {
+  if (Operands.empty())
+    return false;
+  SourceLocation Loc = SM.getExpansionLoc(S->getBeginLoc());
+  auto [File, Offset] = SM.getDecomposedLoc(Loc);
+  for (const Operand &O : Operands) {
+    bool OnEdge;
+    if (O.File.isValid()) {
+      if (O.File != File || Offset < O.BeginOffset || Offset > O.EndOffset)
+        continue;
+      OnEdge = Offset == O.BeginOffset || Offset == O.EndOffset;
+    } else {
+      if (SM.isBeforeInTranslationUnit(Loc, O.Begin) || SM.isBeforeInTranslationUnit(O.End, Loc))
+        continue;
+      OnEdge = Loc == O.Begin || Loc == O.End;
+    }
+    // Strictly inside: the site is written between the operator and its closing token. On the
+    // first or last token it shares a macro expansion with the operator (`SIZEOF(std::thread(f))`,
+    // or a macro holding both a sizeof and a spawn): the AST decides.
+    if (!OnEdge || isWithin(S, O.Root))
+      return true;
+  }
+  return false;
+}
+
+const DeclContext *enclosingContextFromParents(const Stmt *S, ASTContext &Ctx) {
   DynTypedNode Node = DynTypedNode::create(*S);
   for (unsigned Depth = 0; Depth < 4096; ++Depth) {
     DynTypedNodeList Parents = Ctx.getParents(Node);
     if (Parents.empty())
       break;
     Node = Parents[0];
-    if (Node.get<TypeLoc>() || Node.get<UnaryExprOrTypeTraitExpr>() ||
-        Node.get<CXXNoexceptExpr>() || Node.get<CXXTypeidExpr>() || Node.get<RequiresExpr>() ||
-        Node.get<ConceptSpecializationExpr>())
-      Site.Unevaluated = true;
-    if (const auto *D = Node.get<Decl>()) {
-      Site.Context = isa<DeclContext>(D) ? cast<DeclContext>(D) : D->getDeclContext();
-      break;
-    }
+    if (const auto *D = Node.get<Decl>())
+      return isa<DeclContext>(D) ? cast<DeclContext>(D) : D->getDeclContext();
   }
-  return Site;
+  return nullptr;
 }
 
 } // namespace threads
@@ -300,9 +418,15 @@ void RawThreadCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
 void RawThreadCheck::onStartOfTranslationUnit() {
   Types.clearCache();
   Reported.clear();
+  Unevaluated.clear();
+  NamespaceLevel.clear();
+  NamespaceLevelIndexed = false;
 }
 
 void RawThreadCheck::registerMatchers(MatchFinder *Finder) {
+  if (Types.empty() && SpawnFunctionNames.empty())
+    return;
+  threads::UnevaluatedOperands::registerMatchers(Finder, this);
   if (!Types.empty()) {
     Finder->addMatcher(
         cxxConstructExpr(spawnsThread(&Types), unless(isExpansionInSystemHeader())).bind("construct"),
@@ -334,17 +458,80 @@ bool RawThreadCheck::isInAllowedNamespace(const DeclContext *DC) const {
   return false;
 }
 
+void RawThreadCheck::indexNamespaceLevel(ASTContext &Ctx) {
+  NamespaceLevelIndexed = true;
+  const SourceManager &SM = Ctx.getSourceManager();
+  llvm::SmallVector<const DeclContext *, 16> Work;
+  auto Visit = [&](const Decl *D) {
+    SourceLocation Begin = SM.getExpansionLoc(D->getBeginLoc());
+    if (Begin.isInvalid() || SM.isInSystemHeader(Begin))
+      return;
+    if (isa<NamespaceDecl, LinkageSpecDecl, ExportDecl>(D)) {
+      Work.push_back(cast<DeclContext>(D));
+      return;
+    }
+    SourceLocation End = SM.getExpansionRange(D->getEndLoc()).getEnd();
+    auto [BeginFile, BeginOffset] = SM.getDecomposedLoc(Begin);
+    auto [EndFile, EndOffset] = SM.getDecomposedLoc(End);
+    if (BeginFile == EndFile && BeginOffset <= EndOffset) // else: not indexed, see the fallback
+      NamespaceLevel[BeginFile].push_back({BeginOffset, EndOffset, D});
+  };
+  // The traversal scope is the whole translation unit for clang-tidy, and the main file's
+  // top-level declarations in clangd (which must not deserialize its preamble).
+  for (Decl *Root : Ctx.getTraversalScope()) {
+    if (const auto *TU = dyn_cast<TranslationUnitDecl>(Root))
+      Work.push_back(TU);
+    else
+      Visit(Root);
+  }
+  while (!Work.empty())
+    for (const Decl *D : Work.pop_back_val()->decls())
+      Visit(D);
+}
+
+bool RawThreadCheck::isSiteInAllowedNamespace(const Stmt *Site, ASTContext &Ctx) {
+  // Code belongs to the namespaces of the namespace-level declaration it is written in: a
+  // function, class, variable or template (an out-of-line member definition semantically belongs
+  // to its class, and template instantiations carry their pattern's locations).
+  if (!NamespaceLevelIndexed)
+    indexNamespaceLevel(Ctx);
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto [File, Offset] = SM.getDecomposedLoc(SM.getExpansionLoc(Site->getBeginLoc()));
+  std::optional<bool> Allowed;
+  if (auto It = NamespaceLevel.find(File); It != NamespaceLevel.end()) {
+    for (const NamespaceLevelDecl &N : It->second) {
+      if (Offset < N.Begin || Offset > N.End)
+        continue;
+      bool InAllowed = isInAllowedNamespace(N.D->getDeclContext());
+      if (Allowed && *Allowed != InAllowed) {
+        Allowed.reset(); // one macro expansion holding declarations of different namespaces
+        break;
+      }
+      Allowed = InAllowed;
+    }
+  }
+  if (Allowed)
+    return *Allowed;
+  return isInAllowedNamespace(threads::enclosingContextFromParents(Site, Ctx));
+}
+
 bool RawThreadCheck::shouldReport(SourceLocation &Loc, const Stmt *Site, ASTContext &Ctx) {
   const SourceManager &SM = Ctx.getSourceManager();
   Loc = threads::userLocation(SM, Loc);
-  if (Loc.isInvalid() || !Reported.insert(Loc).second)
+  if (Loc.isInvalid() || Reported.contains(Loc))
     return false;
-  if (AllowedFileRegex && AllowedFileRegex->match(SM.getFilename(SM.getSpellingLoc(Loc))))
+  if (AllowedFileRegex && AllowedFileRegex->match(SM.getFilename(SM.getSpellingLoc(Loc)))) {
+    Reported.insert(Loc); // depends on the location only: decided once
     return false;
-  threads::SiteContext Where = threads::siteContext(Site, Ctx);
-  if (Where.Unevaluated)
+  }
+  // These depend on the site, not just its location: a macro can hold both a probe in an
+  // unevaluated operand and a real spawn, which are reported at the same place (the macro's use).
+  if (Unevaluated.contains(Site, SM))
     return false; // sizeof(std::thread(f)), decltype(...), requires { ... }: nothing runs
-  return !isInAllowedNamespace(Where.Context);
+  if (!AllowedNamespaces.empty() && isSiteInAllowedNamespace(Site, Ctx))
+    return false;
+  Reported.insert(Loc);
+  return true;
 }
 
 void RawThreadCheck::checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx) {
@@ -411,6 +598,8 @@ void RawThreadCheck::checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx
 }
 
 void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
+  if (Unevaluated.record(Result))
+    return;
   ASTContext &Ctx = *Result.Context;
 
   if (const auto *E = Result.Nodes.getNodeAs<CXXConstructExpr>("construct")) {

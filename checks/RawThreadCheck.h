@@ -63,14 +63,38 @@ private:
 /// as spelled at the use site.
 SourceLocation userLocation(const SourceManager &SM, SourceLocation Loc);
 
-/// Where a matched expression sits: whether it is an unevaluated operand (sizeof, decltype, noexcept,
-/// typeid, requires, any expression inside a type), which runs nothing, and the semantic context
-/// of the nearest enclosing declaration. Uses the parent map: call it only for actual findings.
-struct SiteContext {
-  bool Unevaluated = false;
-  const DeclContext *Context = nullptr;
+/// The unevaluated operands of non-system code: `sizeof`/`alignof` of an expression,
+/// `noexcept(...)`, `typeid` of a non-polymorphic operand, `decltype(...)`/`typeof(...)` and
+/// requires-expressions.
+/// Nothing written in them runs (a lambda written there included: its body counts as part of the
+/// operand). Recorded by cheap matchers on those nodes themselves, so no parent map (a traversal of
+/// the whole translation unit, system headers included) is needed to ask whether a finding sits in
+/// one. This relies on the match finder matching a node before anything inside it: when a spawn in
+/// `sizeof(...)` is matched, the sizeof has been recorded already (the lit tests pin this down).
+class UnevaluatedOperands {
+public:
+  /// Adds the recording matchers, reported to \p Callback (a check, which passes them to record()).
+  static void registerMatchers(ast_matchers::MatchFinder *Finder,
+                               ast_matchers::MatchFinder::MatchCallback *Callback);
+  /// Records a match of one of those matchers; false if \p Result is not one of them.
+  bool record(const ast_matchers::MatchFinder::MatchResult &Result);
+  /// Is \p S inside an unevaluated operand recorded so far?
+  bool contains(const Stmt *S, const SourceManager &SM) const;
+  void clear() { Operands.clear(); }
+
+private:
+  struct Operand {
+    SourceLocation Begin, End; // expansion locations of the first and last token
+    FileID File;               // of both, or invalid if they are in different files
+    unsigned BeginOffset, EndOffset;
+    const Stmt *Root; // the operand, for deciding locations shared with a macro expansion
+  };
+  std::vector<Operand> Operands;
 };
-SiteContext siteContext(const Stmt *S, ASTContext &Ctx);
+
+/// The semantic context of the nearest declaration enclosing \p S, from the parent map. The first
+/// call builds clang's parent map over the whole translation unit: use it only as a rare fallback.
+const DeclContext *enclosingContextFromParents(const Stmt *S, ASTContext &Ctx);
 
 /// Strips the implicit nodes around a constructed temporary or a variable's initializer:
 /// parentheses, implicit casts, cleanups, materialization, binding, functional casts.
@@ -99,6 +123,11 @@ private:
   /// Reports \p Loc once (after allow-list filtering); returns false if it must not be reported.
   bool shouldReport(SourceLocation &Loc, const Stmt *Site, ASTContext &Ctx);
   bool isInAllowedNamespace(const DeclContext *DC) const;
+  /// Is \p Site in code inside an allowed namespace? Found from the namespace-level declaration
+  /// whose source range holds it (see indexNamespaceLevel); the parent map only when that is
+  /// ambiguous (one macro expansion holding several such declarations).
+  bool isSiteInAllowedNamespace(const Stmt *Site, ASTContext &Ctx);
+  void indexNamespaceLevel(ASTContext &Ctx);
   void checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx);
 
   std::vector<std::string> ThreadTypeNames;
@@ -110,6 +139,16 @@ private:
   std::optional<llvm::Regex> AllowedFileRegex;
   std::vector<threads::QualifiedName> AllowedNamespaces;
   llvm::DenseSet<SourceLocation> Reported;
+  threads::UnevaluatedOperands Unevaluated;
+
+  /// The declarations at namespace level (not namespaces themselves) of the non-system files, per
+  /// file, as expansion-location offsets; built on the first finding that needs AllowedNamespaces.
+  struct NamespaceLevelDecl {
+    unsigned Begin, End;
+    const Decl *D;
+  };
+  llvm::DenseMap<FileID, std::vector<NamespaceLevelDecl>> NamespaceLevel;
+  bool NamespaceLevelIndexed = false;
 };
 
 } // namespace clang::tidy::tether

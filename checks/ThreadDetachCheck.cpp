@@ -77,9 +77,13 @@ void ThreadDetachCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
 void ThreadDetachCheck::onStartOfTranslationUnit() {
   Types.clearCache();
   Reported.clear();
+  Unevaluated.clear();
 }
 
 void ThreadDetachCheck::registerMatchers(MatchFinder *Finder) {
+  if (Types.empty() && DetachFunctionNames.empty())
+    return;
+  threads::UnevaluatedOperands::registerMatchers(Finder, this);
   // detach() declared by a thread type: also reached through aliases, references, pointers, smart
   // pointers, elements and classes deriving from a thread type (they inherit this member).
   if (!Types.empty())
@@ -187,6 +191,8 @@ void ThreadDetachCheck::addDanglingNotes(const CXXMemberCallExpr *Call, const So
 }
 
 void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
+  if (Unevaluated.record(Result))
+    return;
   const SourceManager &SM = *Result.SourceManager;
   if (const auto *Call = Result.Nodes.getNodeAs<CXXMemberCallExpr>("detach")) {
     // In a template whose thread is built from dependent arguments the callable (and so what it
@@ -194,9 +200,11 @@ void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
     if (dependsOnTemplateArguments(Call->getImplicitObjectArgument()))
       return;
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
-    if (Loc.isInvalid() || !Reported.insert(Loc).second ||
-        threads::siteContext(Call, *Result.Context).Unevaluated)
+    // Unevaluated sites are not remembered: a macro can hold both a probe in an unevaluated
+    // operand and a real detach, which are reported at the same place (the macro's use).
+    if (Loc.isInvalid() || Reported.contains(Loc) || Unevaluated.contains(Call, SM))
       return;
+    Reported.insert(Loc);
     diag(Loc, "'detach()' %0") << Consequence << Call->getSourceRange();
     addDanglingNotes(Call, SM);
     return;
@@ -204,9 +212,9 @@ void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("call")) {
     const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("fn");
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
-    if (Loc.isInvalid() || !Reported.insert(Loc).second ||
-        threads::siteContext(Call, *Result.Context).Unevaluated)
+    if (Loc.isInvalid() || Reported.contains(Loc) || Unevaluated.contains(Call, SM))
       return;
+    Reported.insert(Loc);
     diag(Loc, "'%0()' %1") << FD->getName() << Consequence << Call->getSourceRange();
   }
 }

@@ -34,6 +34,7 @@ private:
   std::vector<std::string> DetachFunctionNames;
   threads::ThreadTypeSet Types;
   llvm::DenseSet<SourceLocation> Reported;
+  threads::UnevaluatedOperands Unevaluated;
 };
 
 } // namespace clang::tidy::tether

@@ -224,9 +224,15 @@ void UnboundedContainerCheck::registerMatchers(MatchFinder *Finder) {
   // Declarations and references are collected in code as written: template patterns (so that
   // a template reports once and uninstantiated members are seen), never instantiations or
   // implicit members (a defaulted operator= is not an "assignment of a new value").
+  //
+  // Performance: every top-level matcher names one node kind (no expr(anyOf(...)) or
+  // binaryOperation(...) at the top), so that the finder runs it only on nodes of that kind
+  // rather than on every expression of the translation unit, system headers included.
   auto ContainerDecl =
       valueDecl(anyOf(fieldDecl(), varDecl(hasGlobalStorage())), hasContainerType(this));
-  auto Ref = expr(anyOf(memberExpr(member(ContainerDecl)), declRefExpr(to(ContainerDecl))));
+  auto MemberRef = memberExpr(member(ContainerDecl));
+  auto DeclRef = declRefExpr(to(ContainerDecl));
+  auto Ref = expr(anyOf(MemberRef, DeclRef));
 
   Finder->addMatcher(
       traverse(TK_IgnoreUnlessSpelledInSource,
@@ -238,7 +244,8 @@ void UnboundedContainerCheck::registerMatchers(MatchFinder *Finder) {
                                       unless(isExpansionInSystemHeader()))
                                   .bind("var")),
                      this);
-  Finder->addMatcher(traverse(TK_IgnoreUnlessSpelledInSource, Ref.bind("collect")), this);
+  Finder->addMatcher(traverse(TK_IgnoreUnlessSpelledInSource, MemberRef.bind("collect")), this);
+  Finder->addMatcher(traverse(TK_IgnoreUnlessSpelledInSource, DeclRef.bind("collect")), this);
   Finder->addMatcher(traverse(TK_IgnoreUnlessSpelledInSource,
                               cxxConstructorDecl(isDefinition(), unless(isImplicit()))
                                   .bind("ctor")),
@@ -252,17 +259,16 @@ void UnboundedContainerCheck::registerMatchers(MatchFinder *Finder) {
   // evidence): we cannot see what the code it reaches does.
   auto RefB = Ref.bind("ref");
   auto Object = ignoringParenImpCasts(RefB);
-  Finder->addMatcher(expr(anyOf(memberExpr(hasObjectExpression(Object)),
-                                unresolvedMemberExpr(hasObjectExpression(Object)),
-                                cxxDependentScopeMemberExpr(hasObjectExpression(Object))))
-                         .bind("access"),
+  Finder->addMatcher(memberExpr(hasObjectExpression(Object)).bind("access"), this);
+  Finder->addMatcher(unresolvedMemberExpr(hasObjectExpression(Object)).bind("access"), this);
+  Finder->addMatcher(cxxDependentScopeMemberExpr(hasObjectExpression(Object)).bind("access"), this);
+  Finder->addMatcher(cxxOperatorCallExpr(hasOverloadedOperatorName("[]"), hasArgument(0, Object))
+                         .bind("subscript"),
                      this);
-  Finder->addMatcher(
-      expr(anyOf(cxxOperatorCallExpr(hasOverloadedOperatorName("[]"), hasArgument(0, Object)),
-                 arraySubscriptExpr(hasLHS(Object))))
-          .bind("subscript"),
-      this);
-  Finder->addMatcher(binaryOperation(hasOperatorName("="), hasLHS(Object)).bind("assign"), this);
+  Finder->addMatcher(arraySubscriptExpr(hasLHS(Object)).bind("subscript"), this);
+  Finder->addMatcher(binaryOperator(hasOperatorName("="), hasLHS(Object)).bind("assign"), this);
+  Finder->addMatcher(cxxOperatorCallExpr(hasOperatorName("="), hasLHS(Object)).bind("assign"),
+                     this);
   Finder->addMatcher(
       implicitCastExpr(hasCastKind(CK_NoOp), hasSourceExpression(ignoringParens(RefB)))
           .bind("constcast"),
@@ -281,10 +287,15 @@ void UnboundedContainerCheck::registerMatchers(MatchFinder *Finder) {
   auto SizeOperand = ignoringParenCasts(
       anyOf(SizeCall, binaryOperator(hasAnyOperatorName("+", "-", "*", "/"),
                                      hasEitherOperand(ignoringParenCasts(SizeCall)))));
+  auto Comparison = hasAnyOperatorName("<", "<=", ">", ">=", "==", "!=", "<=>");
+  auto NotWithZero = unless(hasEitherOperand(ignoringParenImpCasts(integerLiteral(equals(0)))));
   Finder->addMatcher(
-      binaryOperation(hasAnyOperatorName("<", "<=", ">", ">=", "==", "!=", "<=>"),
-                      hasEitherOperand(SizeOperand),
-                      unless(hasEitherOperand(ignoringParenImpCasts(integerLiteral(equals(0))))))
+      binaryOperator(Comparison, hasEitherOperand(SizeOperand), NotWithZero).bind("sizecmp"), this);
+  Finder->addMatcher(
+      cxxOperatorCallExpr(Comparison, hasEitherOperand(SizeOperand), NotWithZero).bind("sizecmp"),
+      this);
+  Finder->addMatcher(
+      cxxRewrittenBinaryOperator(Comparison, hasEitherOperand(SizeOperand), NotWithZero)
           .bind("sizecmp"),
       this);
 }
@@ -521,7 +532,10 @@ void UnboundedContainerCheck::onEndOfTranslationUnit() {
 
     bool Bounded = false;
     llvm::SmallVector<SourceLocation, 4> Sites;
-    for (const Expr *E : Refs.lookup(D)) {
+    auto RefsOfD = Refs.find(D); // not lookup(): that copies the vector
+    if (RefsOfD == Refs.end())
+      continue;
+    for (const Expr *E : RefsOfD->second) {
       // Only a non-static member's own constructors fill it to a fixed size, and only its own
       // destructor's clear() is no bound.
       if (C.IsField && InDtor.lookup(E) == Owner)
