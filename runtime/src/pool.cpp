@@ -317,6 +317,9 @@ void* job_alloc(std::size_t size, std::size_t align, std::uint8_t& kind) {
       if (free_block* b = c.head) {
         c.head = b->next;
         --c.count;
+        // A recycled block was usually last written by another core (the one that ran its task): fetch the
+        // next one now, so the next spawn does not wait for it.
+        if (c.head != nullptr) __builtin_prefetch(c.head, 1);
         unpoison(b);
         return b;
       }
@@ -418,7 +421,7 @@ struct queued_job {
 
 constexpr std::size_t kInitCap = 256;      // entries per slot ring to start with
 constexpr std::size_t kShrinkCap = 65536;  // an emptied ring bigger than this is given back
-constexpr std::size_t kStealMax = 32;      // jobs one steal moves at most
+constexpr std::size_t kStealMax = 128;     // jobs one steal moves at most
 
 struct alignas(64) slot {
   // Whether the ring holds a job. Written under `lock`, only when that changes, and on its own cache line:
@@ -826,18 +829,21 @@ class pool {
         me.lock.unlock();
         continue;
       }
-      job* j = victim.pop_front();
-      bool moved = false;
-      if (j != nullptr) {
-        std::size_t more = std::min({victim.count / 2, kStealMax - 1, me.room()});
-        for (; more > 0; --more) {
-          job* x = victim.pop_front();
-          if (x == nullptr) break;
-          moved = me.push_back(x) || moved;  // within room(): cannot allocate
-        }
-        me.link_running(j, self);
+      // Copy the batch out and let the victim go (its owner may be pushing); the jobs go into our ring after.
+      // Our own lock is held throughout, so the registry (which locks every slot) never sees them missing.
+      std::array<job*, kStealMax> batch;
+      std::size_t n = 0;
+      const std::size_t want = 1 + std::min({victim.count / 2, kStealMax - 1, me.room()});
+      while (n < want) {
+        job* x = victim.pop_front();
+        if (x == nullptr) break;
+        batch[n++] = x;
       }
       victim.lock.unlock();
+      job* j = n > 0 ? batch[0] : nullptr;
+      bool moved = false;
+      for (std::size_t i = 1; i < n; ++i) moved = me.push_back(batch[i]) || moved;  // within room(): no allocation
+      if (j != nullptr) me.link_running(j, self);
       me.lock.unlock();
       if (j != nullptr) {
         if (moved) new_work();
