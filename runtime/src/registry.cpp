@@ -2,8 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "groups.h"
 #include "shutdown.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -21,13 +23,16 @@ struct shard {
   detail::task_record* tail = nullptr;
 };
 
+// safe_go tasks are linked here one by one (a thread spawn dwarfs the cost). task_group tasks are not: the
+// pool lists them on demand (groups.h), and their live count is the sum of the groups' pending counts.
 struct registry_state {
   std::array<shard, kShards> shards;
-  std::atomic<std::size_t> live{0};
+  std::atomic<std::size_t> live{0};  // safe_go tasks
   std::atomic<bool> tracking{true};
   std::atomic<std::uint64_t> next_id{1};
   std::mutex idle_m;
   std::condition_variable idle_cv;
+  std::atomic<std::size_t> idle_waiters{0};  // threads in wait_idle()
   std::atomic<std::int64_t> exit_grace_ns{std::chrono::nanoseconds(std::chrono::seconds(2)).count()};
 };
 
@@ -41,7 +46,27 @@ registry_state& state() {
 
 namespace detail {
 
-std::uint64_t next_task_id() noexcept { return state().next_id.fetch_add(1, std::memory_order_relaxed); }
+// Ids are handed to each thread in blocks, so spawning threads do not contend on one counter: unique, but
+// not ordered across threads.
+std::uint64_t next_task_id() noexcept {
+  constexpr std::uint64_t kBlock = 1024;
+  thread_local std::uint64_t next = 0;
+  thread_local std::uint64_t end = 0;
+  if (next == end) {
+    next = state().next_id.fetch_add(kBlock, std::memory_order_relaxed);
+    end = next + kBlock;
+  }
+  return next++;
+}
+
+void notify_idle_waiters() noexcept {
+  auto& s = state();
+  // seq_cst, after the caller's seq_cst decrement: a waiter either sees that decrement in its check, or
+  // is counted here (wait_idle increments idle_waiters before checking).
+  if (s.idle_waiters.load(std::memory_order_seq_cst) == 0) return;
+  { std::lock_guard lk(s.idle_m); }  // orders this notify after a waiter's predicate check (no lost wake-up)
+  s.idle_cv.notify_all();
+}
 
 void track(task_record& r) noexcept {
   auto& s = state();
@@ -66,11 +91,7 @@ void untrack(task_record& r) noexcept {
     r.prev = r.next = nullptr;
     r.linked = false;
   }
-  if (s.live.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    // Taking the mutex orders this notify after a waiter's predicate check (no lost wake-up).
-    std::lock_guard lk(s.idle_m);
-    s.idle_cv.notify_all();
-  }
+  if (s.live.fetch_sub(1, std::memory_order_seq_cst) == 1) notify_idle_waiters();
 }
 
 std::chrono::steady_clock::duration exit_grace() noexcept {
@@ -101,6 +122,10 @@ std::vector<task_info> snapshot() {
       out.push_back(task_info{r->id, std::string(r->component), r->where, r->started, r->kind});
     }
   }
+  detail::collect_group_tasks(out);
+  std::sort(out.begin(), out.end(), [](const task_info& a, const task_info& b) {
+    return a.started != b.started ? a.started < b.started : a.id < b.id;
+  });
   return out;
 }
 
@@ -121,13 +146,20 @@ nlohmann::json snapshot_json() {
   return j;
 }
 
-std::size_t live_count() noexcept { return state().live.load(std::memory_order_acquire); }
+std::size_t live_count() noexcept {
+  return state().live.load(std::memory_order_seq_cst) + detail::group_tasks_live();
+}
 
 bool wait_idle(std::chrono::steady_clock::duration timeout) {
   auto& s = state();
+  s.idle_waiters.fetch_add(1, std::memory_order_seq_cst);
+  struct leave {
+    registry_state& s;
+    ~leave() { s.idle_waiters.fetch_sub(1, std::memory_order_seq_cst); }
+  } guard{s};
   std::unique_lock lk(s.idle_m);
   const auto now = std::chrono::steady_clock::now();
-  const auto pred = [&s] { return s.live.load(std::memory_order_acquire) == 0; };
+  const auto pred = [] { return live_count() == 0; };
   if (timeout > std::chrono::steady_clock::time_point::max() - now) {
     s.idle_cv.wait(lk, pred);
     return true;

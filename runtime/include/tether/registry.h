@@ -18,10 +18,12 @@ namespace tether {
 
 /// A copy of one registry entry.
 struct task_info {
-  std::uint64_t id = 0;
+  std::uint64_t id = 0;                            ///< unique; handed out per thread in blocks (not ordered across threads)
   std::string component;
   std::source_location where;                      ///< spawn site (file, line, function)
-  std::chrono::steady_clock::time_point started;   ///< when it was spawned (queued tasks count too)
+  /// When it was spawned (queued tasks count too). For group tasks read from the coarse monotonic clock (a
+  /// few ms resolution, never later than the precise time), so age() is never understated.
+  std::chrono::steady_clock::time_point started;
   task_kind kind = task_kind::thread;
 
   std::chrono::steady_clock::duration age() const { return std::chrono::steady_clock::now() - started; }
@@ -38,7 +40,8 @@ std::string describe(const task_info& t);
 
 namespace registry {
 
-/// Live tasks, oldest first within each shard; empty while tracking is off.
+/// Live tasks (safe_go threads; group tasks queued or running), oldest spawn first; tasks spawned while
+/// tracking was off are left out. Group tasks are listed by the pool, which locks its queues for the copy.
 std::vector<task_info> snapshot();
 
 /// snapshot() as a JSON array of objects (include <nlohmann/json.hpp>, or tether/tether.h, to use it):
@@ -46,6 +49,7 @@ std::vector<task_info> snapshot();
 nlohmann::json snapshot_json();
 
 /// Number of live tasks (counted even when tracking is off). Queued group tasks count as live.
+/// Sums the pending counts of the live task groups.
 std::size_t live_count() noexcept;
 
 /// Blocks until live_count() == 0 or `timeout` passes; returns true if idle. Calling it from inside a task

@@ -3,13 +3,14 @@
 
 #include <tether/context.h>
 #include <tether/detail/invoke.h>
-#include <tether/detail/task_record.h>
 #include <tether/registry.h>
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
+#include <new>
 #include <optional>
 #include <source_location>
 #include <string>
@@ -23,42 +24,77 @@ namespace detail {
 
 struct group_state;
 
-// One queued/running group task: its registry entry, its intrusive links and its body, in one allocation.
+// One queued/running group task: its scheduling links, what the registry shows about it, and (in job_impl)
+// its body, in one block of memory that is recycled through per-thread caches (see job_alloc in pool.cpp).
 struct job {
-  task_record rec;
+  // Runs the body (if `c` is not null) and destroys it, also when it throws. Does not free the memory.
+  using op_fn = void (*)(job*, const context* c);
+  op_fn op = nullptr;
   group_state* group = nullptr;
-  job* qprev = nullptr;   // pool queue (pool mutex)
-  job* qnext = nullptr;
-  job* gqprev = nullptr;  // the group's queued jobs, for work-helping (pool mutex)
-  job* gqnext = nullptr;
-  job* gprev = nullptr;   // the group's live jobs, for stragglers (group mutex)
-  job* gnext = nullptr;
-
-  job() = default;
-  job(const job&) = delete;
-  job& operator=(const job&) = delete;
-  virtual ~job() = default;
-  // Runs the body once and destroys it before returning (also when it throws).
-  virtual void run(const context& c) = 0;
+  job* run_prev = nullptr;  // the running list of slot `run_slot` (that slot's lock)
+  job* run_next = nullptr;
+  std::uint64_t id = 0;
+  std::source_location where;
+  std::chrono::steady_clock::time_point started;
+  std::uint32_t run_slot = 0;
+  std::uint8_t alloc = 0;  // how job_alloc obtained the memory
+  bool tracked = false;    // registry tracking was on at spawn: shown by registry::snapshot()
 };
 
 template <class F>
 struct job_impl final : job {
   template <class G>
-  explicit job_impl(G&& g) : body(std::in_place, std::forward<G>(g)) {}
-  void run(const context& c) override {
-    struct destroy_body {
-      std::optional<F>& b;
-      ~destroy_body() { b.reset(); }
-    } guard{body};
-    invoke_body(*body, c);
+  explicit job_impl(G&& g) : body(std::forward<G>(g)) {
+    op = &job_impl::call;
   }
-  std::optional<F> body;
+  job_impl(const job_impl&) = delete;
+  job_impl& operator=(const job_impl&) = delete;
+  ~job_impl() {}  // the body is destroyed by call(), never here
+
+  static void call(job* j, const context* c) {
+    auto* self = static_cast<job_impl*>(j);
+    struct destroy_body {
+      job_impl* s;
+      ~destroy_body() { s->body.~F(); }
+    } guard{self};
+    if (c != nullptr) invoke_body(self->body, *c);
+  }
+
+  union {
+    F body;
+  };
 };
 
-// Takes ownership of `j`. Blocks for a slot (helping run the group's queued tasks meanwhile) if `block`,
-// otherwise returns false when the group is at its limit.
-bool group_submit(group_state& g, job* j, std::source_location where, bool block);
+// Memory for a job of `size` bytes; `kind` records where it came from (for job_dealloc). Throws bad_alloc.
+void* job_alloc(std::size_t size, std::size_t align, std::uint8_t& kind);
+void job_dealloc(void* p, std::uint8_t kind) noexcept;
+
+// Reserves one of the group's task slots (counts the task as pending). With a limit and `block`, waits for a
+// free slot, running the group's queued tasks meanwhile; without `block`, returns false when the group is
+// full. Without a limit, never waits.
+bool group_reserve(group_state& g, bool block);
+// Gives a reservation back (the task could not be built).
+void group_unreserve(group_state& g) noexcept;
+// Queues a job built for a reservation; takes ownership of `j`.
+void group_submit(group_state& g, job* j, std::source_location where);
+
+// Builds the job for a reservation; on failure gives the reservation back and rethrows.
+template <class F, class G>
+job* make_job(group_state& g, G&& fn) {
+  using J = job_impl<F>;
+  std::uint8_t kind = 0;
+  void* mem = nullptr;
+  try {
+    mem = job_alloc(sizeof(J), alignof(J), kind);
+    job* j = ::new (mem) J(std::forward<G>(fn));
+    j->alloc = kind;
+    return j;
+  } catch (...) {
+    if (mem != nullptr) job_dealloc(mem, kind);
+    group_unreserve(g);
+    throw;
+  }
+}
 
 }  // namespace detail
 
@@ -89,14 +125,17 @@ class task_group {
   void spawn(F&& fn, std::source_location where = std::source_location::current()) {
     static_assert(detail::task_body<std::decay_t<F>>,
                   "tether::task_group::spawn: fn must be callable as fn(const tether::context&) or fn()");
-    detail::group_submit(*st_, new detail::job_impl<std::decay_t<F>>(std::forward<F>(fn)), where, true);
+    detail::group_reserve(*st_, true);
+    detail::group_submit(*st_, detail::make_job<std::decay_t<F>>(*st_, std::forward<F>(fn)), where);
   }
 
   template <class F>
   bool try_spawn(F&& fn, std::source_location where = std::source_location::current()) {
     static_assert(detail::task_body<std::decay_t<F>>,
                   "tether::task_group::try_spawn: fn must be callable as fn(const tether::context&) or fn()");
-    return detail::group_submit(*st_, new detail::job_impl<std::decay_t<F>>(std::forward<F>(fn)), where, false);
+    if (!detail::group_reserve(*st_, false)) return false;
+    detail::group_submit(*st_, detail::make_job<std::decay_t<F>>(*st_, std::forward<F>(fn)), where);
+    return true;
   }
 
   /// Waits for every task, then rethrows the first exception (if any). May be called again after more spawns.

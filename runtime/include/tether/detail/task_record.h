@@ -1,4 +1,5 @@
-// Internal: the registry entry embedded in every live task (no allocation to register a task).
+// Internal: the registry entry embedded in every safe_go task (no allocation to register it). Group tasks are
+// listed by the pool instead (runtime/src/pool.cpp).
 #pragma once
 
 #include <chrono>
