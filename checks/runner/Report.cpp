@@ -14,7 +14,8 @@
 
 namespace tether::runner {
 
-using nlohmann::json;
+// Ordered: the written JSON keeps the order a reader expects (version and tool first, findings, stats).
+using json = nlohmann::ordered_json;
 
 unsigned Report::newFindings() const {
   return static_cast<unsigned>(std::count_if(Findings.begin(), Findings.end(),

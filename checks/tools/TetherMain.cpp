@@ -312,9 +312,12 @@ public:
   Progress(bool Quiet, unsigned Total, std::string Root)
       : Enabled(!Quiet), Tty(isatty(STDERR_FILENO)), Total(Total), Root(std::move(Root)), Start(Clock::now()) {}
 
-  void tuDone(unsigned NewFindings) {
+  // Counts each finding once, as the report will.
+  void tuDone(const std::vector<Finding> &Found) {
     ++Done;
-    Findings += NewFindings;
+    for (const Finding &F : Found)
+      Seen.insert(F.Check + '\0' + F.Main.File + '\0' + std::to_string(F.Main.Offset) + '\0' + F.Main.Text);
+    Findings = static_cast<unsigned>(Seen.size());
   }
 
   struct Running {
@@ -368,6 +371,7 @@ private:
   bool Printed100 = false;
   std::string Root;
   Clock::time_point Start, LastDraw{};
+  std::set<std::string> Seen; // NOLINT(tether-unbounded-container): one per finding of one run
 };
 
 std::string signalName(int Sig) {
@@ -429,7 +433,7 @@ std::vector<TUResult> runJobs(const Options &O, const clang::tooling::Compilatio
         Results[I].File = Todo[I].File;
         Results[I].State = TUResult::Status::Failed;
         Results[I].Failure = std::string("cannot start a worker: ") + strerror(errno);
-        P.tuDone(0);
+        P.tuDone({});
         continue;
       }
       if (Pid == 0) {
@@ -498,7 +502,7 @@ std::vector<TUResult> runJobs(const Options &O, const clang::tooling::Compilatio
         R.Failure += logTail(logPath(I), 12);
         R.Seconds = Seconds;
       }
-      P.tuDone(static_cast<unsigned>(R.Findings.size()));
+      P.tuDone(R.Findings);
       P.show(Active);
     }
     if (!Children.empty()) {
@@ -606,7 +610,7 @@ int main(int Argc, const char **Argv) {
 
   Progress P(O.Quiet, static_cast<unsigned>(Files.size()), Root);
   for (const TUResult &R : Results)
-    P.tuDone(static_cast<unsigned>(R.Findings.size()));
+    P.tuDone(R.Findings);
 
   llvm::SmallString<128> TempDir;
   if (std::error_code EC = llvm::sys::fs::createUniqueDirectory("tether", TempDir))
