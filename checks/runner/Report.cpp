@@ -53,7 +53,8 @@ Report mergeResults(const std::vector<TUResult> &Results, const std::string &Roo
   for (const TUResult &T : Results) {
     (T.FromCache ? R.Cached : R.Analysed)++;
     if (T.State != TUResult::Status::Ok)
-      R.Failed.push_back({T.File, T.State == TUResult::Status::Crashed ? "crashed" : "failed", T.Failure});
+      R.Failed.push_back(
+          {T.File, T.State == TUResult::Status::Crashed ? "crashed" : "failed", T.Failure, T.Details});
     R.Rules.insert(T.EnabledChecks.begin(), T.EnabledChecks.end());
     for (const Finding &F : T.Findings) {
       auto Key = std::make_tuple(F.Check, F.Main.File, F.Main.Line, F.Main.Column, F.Main.Text);

@@ -25,6 +25,7 @@ struct FailedTU {
   std::string File;   // absolute
   std::string Kind;   // "failed" (did not compile) or "crashed"
   std::string Reason; // first compiler error, or the signal
+  std::string Details; // a crash's stderr excerpt, indented lines each starting with '\n'
 };
 
 struct Report {

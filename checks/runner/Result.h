@@ -55,6 +55,7 @@ struct TUResult {
   std::string File;                    // the TU's main file, absolute
   enum class Status { Ok, Failed, Crashed } State = Status::Ok;
   std::string Failure;                 // first compiler error, or how the worker died
+  std::string Details;                 // a crashed worker's stderr excerpt (not serialized)
   std::vector<Finding> Findings;
   std::vector<Dependency> Dependencies;
   std::vector<std::string> EnabledChecks;

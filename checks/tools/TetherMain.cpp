@@ -22,7 +22,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Signals.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/PrettyStackTrace.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -389,17 +390,22 @@ std::string signalName(int Sig) {
   return Abbrev + (Name ? std::string(" (") + Name + ")" : "");
 }
 
-// The last lines of a worker's stderr (its crash message and stack dump), indented.
-std::string logTail(const std::string &Path, unsigned MaxLines) {
+// What a crashed worker said on stderr: its own messages and LLVM's "Stack dump:" (the program
+// arguments and the AST node being visited), then the innermost frames of the backtrace. Indented.
+std::string crashExcerpt(const std::string &Path) {
   auto Buffer = llvm::MemoryBuffer::getFile(Path);
   if (!Buffer)
     return "";
   llvm::SmallVector<llvm::StringRef> Lines;
   (*Buffer)->getBuffer().split(Lines, '\n', -1, false);
   std::string Out;
-  size_t From = Lines.size() > MaxLines ? Lines.size() - MaxLines : 0;
-  for (size_t I = From; I < Lines.size(); ++I)
-    Out += "\n    " + Lines[I].rtrim().str();
+  unsigned Text = 0, Frames = 0;
+  for (llvm::StringRef L : Lines) {
+    bool Frame = L.ltrim().starts_with("#");
+    if (Frame ? Frames++ >= 10 : Text++ >= 12)
+      continue;
+    Out += "\n    " + L.rtrim().str();
+  }
   return Out;
 }
 
@@ -446,6 +452,7 @@ std::vector<TUResult> runJobs(const Options &O, const clang::tooling::Compilatio
           dup2(Null, STDOUT_FILENO);
           dup2(Null, STDIN_FILENO);
         }
+        llvm::PrettyStackTraceFormat Entry("tether worker analysing %s", Todo[I].File.c_str());
         TUResult R = analyseTU(O.Config, DB, Todo[I].File);
         {
           std::error_code EC;
@@ -499,7 +506,7 @@ std::vector<TUResult> runJobs(const Options &O, const clang::tooling::Compilatio
         else
           R.Failure = "the worker exited with status " + std::to_string(WEXITSTATUS(Status)) +
                       " without a result";
-        R.Failure += logTail(logPath(I), 12);
+        R.Details = crashExcerpt(logPath(I));
         R.Seconds = Seconds;
       }
       P.tuDone(R.Findings);
@@ -530,7 +537,9 @@ void writeOutput(const Options &O, const std::string &Text) {
 } // namespace
 
 int main(int Argc, const char **Argv) {
-  llvm::sys::PrintStackTraceOnErrorSignal(Argv[0]);
+  llvm::InitLLVM Init(Argc, Argv); // a crashing worker prints its arguments and a stack dump
+  llvm::setBugReportMsg("tether: a worker crashed; the run goes on without its translation unit. "
+                        "Please report it with this stack dump.\n");
   Options O = parseArgs(Argc, Argv);
   auto Start = Clock::now();
 
@@ -664,9 +673,10 @@ int main(int Argc, const char **Argv) {
 
   if (!R.Failed.empty()) {
     llvm::errs() << "tether: " << R.Failed.size() << " translation unit" << (R.Failed.size() == 1 ? "" : "s")
-                 << " could not be analysed (its findings may be incomplete):\n";
+                 << " could not be analysed (the report misses what they would have found):\n";
     for (const FailedTU &T : R.Failed)
-      llvm::errs() << "  " << relativeTo(T.File, currentDir()) << ": " << T.Kind << ": " << T.Reason << "\n";
+      llvm::errs() << "  " << relativeTo(T.File, currentDir()) << ": " << T.Kind << ": " << T.Reason << T.Details
+                   << "\n";
   }
   if (O.Command == "check" && R.UsedBaseline && R.Fixed > 0)
     llvm::errs() << "tether: " << R.Fixed << " baseline entr" << (R.Fixed == 1 ? "y no longer occurs" : "ies no longer occur")
