@@ -41,3 +41,4 @@ config.substitutions.append(("%validate_sarif",
     f"{config.python} {os.path.join(lit_dir, 'validate_sarif.py')} "
     f"{os.path.join(config.test_source_root, 'cli', 'Inputs', 'sarif-schema-2.1.0.json')}"))
 config.substitutions.append(("%exit_code", f"{config.python} {os.path.join(lit_dir, 'exit_code.py')}"))
+config.substitutions.append(("%pty_stderr", f"{config.python} {os.path.join(lit_dir, 'pty_stderr.py')}"))

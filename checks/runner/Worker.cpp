@@ -204,7 +204,11 @@ public:
   RecordingConsumer(tidy::ClangTidyContext &Ctx) : ClangTidyDiagnosticConsumer(Ctx, nullptr, true, false) {}
 
   void HandleDiagnostic(DiagnosticsEngine::Level Level, const Diagnostic &Info) override {
-    if (Level >= DiagnosticsEngine::Error && FirstError.empty()) {
+    // Errors of clang-tidy's own engine (a bad check option) are configuration errors, which the
+    // parent reports; they also make the frontend report failure, as they share this consumer.
+    if (Level >= DiagnosticsEngine::Error && Info.getDiags() == TidyEngine) {
+      SawTidyError = true;
+    } else if (Level >= DiagnosticsEngine::Error && FirstError.empty()) {
       llvm::SmallString<256> Text;
       Info.FormatDiagnostic(Text);
       std::string Where;
@@ -221,6 +225,8 @@ public:
   }
 
   std::string FirstError;
+  bool SawTidyError = false;
+  const DiagnosticsEngine *TidyEngine = nullptr;
 };
 
 // Runs after clang-tidy's own consumer, while the AST is alive: takes the findings so far and
@@ -329,6 +335,7 @@ TUResult analyseTU(const RunConfig &Config, const tooling::CompilationDatabase &
   DiagnosticsEngine DE(llvm::makeIntrusiveRefCnt<DiagnosticIDs>(), *DiagOpts, &Diags,
                        /*ShouldOwnClient=*/false);
   Context.setDiagnosticsEngine(std::move(DiagOpts), &DE);
+  Diags.TidyEngine = &DE;
   Tool.setDiagnosticConsumer(&Diags);
 
   Collector Out(Result);
@@ -338,7 +345,7 @@ TUResult analyseTU(const RunConfig &Config, const tooling::CompilationDatabase &
   Out.add(Diags.take(), nullptr);
   Out.finish();
 
-  if (Status != 0) {
+  if (!Diags.FirstError.empty() || (Status != 0 && !Diags.SawTidyError)) {
     Result.State = TUResult::Status::Failed;
     Result.Failure = Diags.FirstError.empty() ? "the compiler failed without a diagnostic" : Diags.FirstError;
   }

@@ -44,7 +44,7 @@ using Clock = std::chrono::steady_clock;
 // Every upstream clang-tidy module registers itself from a static library; referring to
 // clangTidyMain links its object file, whose force-linker anchors pull every module in (Debian does
 // not ship clang-tidy-config.h, which ClangTidyForceLinker.h needs). Never called.
-[[maybe_unused]] static int (*volatile LinkAllModules)(int, const char **) = &clang::tidy::clangTidyMain;
+__attribute__((used)) static int (*volatile LinkAllModules)(int, const char **) = &clang::tidy::clangTidyMain;
 
 namespace {
 
