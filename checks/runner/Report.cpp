@@ -50,7 +50,15 @@ Report mergeResults(const std::vector<TUResult> &Results, const std::string &Roo
   R.Root = Root;
   R.TUs = static_cast<unsigned>(Results.size());
   std::map<std::tuple<std::string, std::string, unsigned, unsigned, std::string>, size_t> Seen;
-  for (const TUResult &T : Results) {
+  // Merge in file order, so which TU's copy of a header finding is kept (their notes can differ)
+  // does not depend on which TUs came from the cache.
+  std::vector<const TUResult *> Ordered;
+  for (const TUResult &T : Results)
+    Ordered.push_back(&T);
+  std::stable_sort(Ordered.begin(), Ordered.end(),
+                   [](const TUResult *A, const TUResult *B) { return A->File < B->File; });
+  for (const TUResult *TP : Ordered) {
+    const TUResult &T = *TP;
     (T.FromCache ? R.Cached : R.Analysed)++;
     if (T.State != TUResult::Status::Ok)
       R.Failed.push_back(

@@ -559,9 +559,8 @@ int main(int Argc, const char **Argv) {
   }
 
   // The TUs to analyse: all, or those under PATHs.
-  std::vector<std::string> Files;
-  for (const std::string &F : DB->getAllFiles())
-    Files.push_back(absolute(F));
+  // As the database spells them (absolute): that is how the worker looks their commands up.
+  std::vector<std::string> Files = DB->getAllFiles();
   std::sort(Files.begin(), Files.end());
   Files.erase(std::unique(Files.begin(), Files.end()), Files.end());
   if (!O.Paths.empty()) {
@@ -574,13 +573,13 @@ int main(int Argc, const char **Argv) {
       if (!llvm::sys::fs::real_path(A, Real))
         A = std::string(Real);
       size_t Before = Selected.size();
-      for (const std::string &F : Files) {
-        std::string RealF = F;
+      for (const std::string &DBFile : Files) {
+        std::string F = absolute(DBFile);
         if (F == A || llvm::StringRef(F).starts_with(A == "/" ? A : A + "/"))
-          Selected.push_back(F);
+          Selected.push_back(DBFile);
         else if (llvm::SmallString<256> R; !llvm::sys::fs::real_path(F, R) &&
                  (std::string(R) == A || llvm::StringRef(R).starts_with(A + "/")))
-          Selected.push_back(F);
+          Selected.push_back(DBFile);
       }
       if (Selected.size() == Before)
         usageError("PATH '" + P + "' matches no translation unit of " + BuildDir + "/compile_commands.json");
