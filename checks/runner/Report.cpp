@@ -55,8 +55,8 @@ Report mergeResults(const std::vector<TUResult> &Results, const std::string &Roo
   std::vector<const TUResult *> Ordered;
   for (const TUResult &T : Results)
     Ordered.push_back(&T);
-  std::stable_sort(Ordered.begin(), Ordered.end(),
-                   [](const TUResult *A, const TUResult *B) { return A->File < B->File; });
+  std::sort(Ordered.begin(), Ordered.end(), // TU files are unique
+            [](const TUResult *A, const TUResult *B) { return A->File < B->File; });
   for (const TUResult *TP : Ordered) {
     const TUResult &T = *TP;
     (T.FromCache ? R.Cached : R.Analysed)++;
