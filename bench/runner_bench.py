@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Wall time of `tether check -j N` against `run-clang-tidy-22 -j N` with the same checks.
 
-usage: bench/runner_bench.py [--build BUILD] [--jobs N] [--reps R] [--checks GLOBS] NAME=SRC:CDB_DIR...
+usage: bench/runner_bench.py [--build BUILD] [--jobs N] [--reps R] [--checks GLOBS] NAME=SRC:CDB_DIR[:GLOBS]...
 
 For each project, SRC (its source tree) is copied to a scratch folder together with CDB_DIR's
 compile_commands.json (paths rewritten), so the warm-cache measurement can edit a file without
@@ -11,7 +11,8 @@ touching the original. Then, alternating the two runners R times (so machine loa
   tether no-cache  tether check -j N --quiet --no-cache
 and once at the end:
   tether warm      tether check -j N --quiet after one .cpp got a new line (one TU to re-analyse)
-Both runners see every .clang-tidy of the project; --checks (if given) goes to both.
+Both runners see every .clang-tidy of the project; the project's GLOBS (else --checks, if given)
+go to both as their --checks.
 Prints a Markdown table (best of R for each runner) and the raw times. Not a test: timings
 depend on the machine; docs/performance.md records a run.
 """
@@ -82,10 +83,11 @@ def main():
     try:
         for spec in args.projects:
             name, rest = spec.split("=", 1)
-            src, cdb_dir = rest.split(":", 1)
+            src, cdb_dir, *globs = rest.split(":", 2)
+            globs = globs[0] if globs else args.checks
             root, cdb, tus, touch = copy_project(name, src, cdb_dir, scratch)
-            checks = ["-checks=" + args.checks] if args.checks else []
-            tchecks = ["--checks=" + args.checks] if args.checks else []
+            checks = ["-checks=" + globs] if globs else []
+            tchecks = ["--checks=" + globs] if globs else []
             rct = ["run-clang-tidy-22", "-clang-tidy-binary", tidy, "-p", cdb, "-j", str(args.jobs), "-quiet", *checks]
             cold = [tether, "check", "-p", cdb, "-j", str(args.jobs), "--quiet", *tchecks]
             nocache = cold + ["--no-cache"]

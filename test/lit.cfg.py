@@ -42,3 +42,4 @@ config.substitutions.append(("%validate_sarif",
     f"{os.path.join(config.test_source_root, 'cli', 'Inputs', 'sarif-schema-2.1.0.json')}"))
 config.substitutions.append(("%exit_code", f"{config.python} {os.path.join(lit_dir, 'exit_code.py')}"))
 config.substitutions.append(("%pty_stderr", f"{config.python} {os.path.join(lit_dir, 'pty_stderr.py')}"))
+config.substitutions.append(("%normalize_tidy", f"{config.python} {os.path.join(lit_dir, 'normalize_tidy.py')}"))
