@@ -80,6 +80,8 @@ def main():
     tidy = os.path.join(build, "bin", "tether-tidy")
     scratch = tempfile.mkdtemp(prefix="tether-runner-bench-")
     rows = []
+    print("| project | TUs | -j | run-clang-tidy-22 | tether check (cold, writes cache) | ratio | tether --no-cache | ratio | warm, 1 .cpp touched | warm / cold |")
+    print("|---|---|---|---|---|---|---|---|---|---|", flush=True)
     try:
         for spec in args.projects:
             name, rest = spec.split("=", 1)
@@ -118,15 +120,14 @@ def main():
                 "warm": warm, "warm_analysed": stats["analysed"], "raw": times,
                 "findings_rct_lines": findings.get("rct"), "findings_tether": findings.get("tether"),
             })
+            r = rows[-1]
+            print(f"| {r['project']} | {r['tus']} | {r['jobs']} | {r['rct']:.1f} s | {r['cold']:.1f} s | "
+                  f"{r['cold'] / r['rct']:.2f}x | {r['nocache']:.1f} s | {r['nocache'] / r['rct']:.2f}x | "
+                  f"{r['warm']:.2f} s ({r['warm_analysed']} TU analysed) | {100 * r['warm'] / r['cold']:.1f}% |",
+                  flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
-    print("| project | TUs | -j | run-clang-tidy-22 | tether check (cold, writes cache) | ratio | tether --no-cache | ratio | warm, 1 .cpp touched | warm / cold |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['project']} | {r['tus']} | {r['jobs']} | {r['rct']:.1f} s | {r['cold']:.1f} s | "
-              f"{r['cold'] / r['rct']:.2f}x | {r['nocache']:.1f} s | {r['nocache'] / r['rct']:.2f}x | "
-              f"{r['warm']:.2f} s ({r['warm_analysed']} TU analysed) | {100 * r['warm'] / r['cold']:.1f}% |")
     print()
     print("raw:", json.dumps(rows))
 

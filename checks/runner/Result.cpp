@@ -8,16 +8,8 @@ namespace tether::runner {
 
 using nlohmann::json;
 
-void to_json(json &J, const Message &M) {
-  J = json{{"file", M.File}, {"offset", M.Offset}, {"line", M.Line}, {"column", M.Column}, {"text", M.Text}};
-}
-void from_json(const json &J, Message &M) {
-  J.at("file").get_to(M.File);
-  J.at("offset").get_to(M.Offset);
-  J.at("line").get_to(M.Line);
-  J.at("column").get_to(M.Column);
-  J.at("text").get_to(M.Text);
-}
+// The cache's and the workers' format only; reports are written by Report.cpp.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Message, File, Offset, Line, Column, Text)
 
 void to_json(json &J, const Finding &F) {
   J = json{{"check", F.Check}, {"level", F.Level}, {"main", F.Main},
