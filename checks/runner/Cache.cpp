@@ -68,6 +68,18 @@ void Cache::store(const std::string &Key, const TUResult &R) {
   llvm::sys::fs::rename(Temp, Final);
 }
 
+void Cache::retainOnly(const std::set<std::string> &Keys) {
+  std::error_code EC;
+  std::vector<std::string> Stale;
+  for (llvm::sys::fs::directory_iterator It(Dir, EC), End; It != End && !EC; It.increment(EC)) {
+    llvm::StringRef Name = llvm::sys::path::filename(It->path());
+    if (Name.ends_with(".json") && !Keys.count(Name.drop_back(5).str()))
+      Stale.push_back(It->path());
+  }
+  for (const std::string &Path : Stale)
+    llvm::sys::fs::remove(Path);
+}
+
 std::string binaryIdentity(const char *Argv0) {
   std::string Exe = llvm::sys::fs::getMainExecutable(Argv0, reinterpret_cast<void *>(&binaryIdentity));
   llvm::sys::fs::file_status Status;

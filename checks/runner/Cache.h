@@ -16,6 +16,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace tether::runner {
@@ -33,6 +34,10 @@ public:
   // Stores `R` under `Key` (written to a temporary file and renamed, so readers never see half an
   // entry). Failures to write are ignored: the cache only saves time.
   void store(const std::string &Key, const TUResult &R);
+
+  // Deletes the entries whose key is not in `Keys` (after a run over every TU: entries of TUs that
+  // left the database, or of old commands and configurations).
+  void retainOnly(const std::set<std::string> &Keys);
 
   const std::string &directory() const { return Dir; }
 

@@ -588,6 +588,8 @@ int main(int Argc, const char **Argv) {
     Selected.erase(std::unique(Selected.begin(), Selected.end()), Selected.end());
     Files = std::move(Selected);
   }
+  if (Files.empty())
+    configError(BuildDir + "/compile_commands.json lists no translation unit");
   validateConfigFiles(Files);
 
   // Answer what the cache can.
@@ -598,6 +600,7 @@ int main(int Argc, const char **Argv) {
   std::string Identity = binaryIdentity(Argv[0]);
   std::vector<TUResult> Results;
   std::vector<Job> Todo;
+  std::set<std::string> UsedKeys;
   for (const std::string &F : Files) {
     Job J{F, ""};
     if (TheCache) {
@@ -608,6 +611,7 @@ int main(int Argc, const char **Argv) {
           Material += '\0' + Arg;
       }
       J.Key = Cache::key(Material);
+      UsedKeys.insert(J.Key);
       if (std::optional<TUResult> Hit = TheCache->lookup(J.Key)) {
         Results.push_back(std::move(*Hit));
         continue;
@@ -632,6 +636,9 @@ int main(int Argc, const char **Argv) {
       TheCache->store(Todo[I].Key, Fresh[I]);
     Results.push_back(std::move(Fresh[I]));
   }
+  // After a run over the whole database, entries nobody asked for are stale.
+  if (TheCache && O.Paths.empty())
+    TheCache->retainOnly(UsedKeys);
 
   Report R = mergeResults(Results, Root);
   R.Seconds = std::chrono::duration<double>(Clock::now() - Start).count();
