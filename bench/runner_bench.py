@@ -13,12 +13,13 @@ and once at the end:
   tether warm      tether check -j N --quiet after one .cpp got a new line (one TU to re-analyse)
 Both runners see every .clang-tidy of the project; the project's GLOBS (else --checks, if given)
 go to both as their --checks.
-Prints a Markdown table (best of R for each runner) and the raw times. Not a test: timings
+Prints a Markdown table (best of R for each runner, wall and CPU time) and the raw times. Not a test: timings
 depend on the machine; docs/performance.md records a run.
 """
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -58,10 +59,22 @@ def copy_project(name, src, cdb_dir, scratch):
     return dst, new_cdb, len({e["file"] for e in entries}), touch
 
 
+def cpu_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+CPU = {}
+
+
 def timed(cmd, cwd):
+    """Wall time of `cmd`; its CPU time (user + sys of it and every process it waited for) is left
+    in CPU["last"]: on a shared machine the CPU time is the steadier of the two."""
+    cpu0 = cpu_children()
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     elapsed = time.monotonic() - start
+    CPU["last"] = cpu_children() - cpu0
     if proc.returncode not in (0, 1):
         sys.stderr.write(f"warning: {' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr[-2000:]}\n")
     return elapsed, proc
@@ -80,8 +93,8 @@ def main():
     tidy = os.path.join(build, "bin", "tether-tidy")
     scratch = tempfile.mkdtemp(prefix="tether-runner-bench-")
     rows = []
-    print("| project | TUs | -j | run-clang-tidy-22 | tether check (cold, writes cache) | ratio | tether --no-cache | ratio | warm, 1 .cpp touched | warm / cold |")
-    print("|---|---|---|---|---|---|---|---|---|---|", flush=True)
+    print("| project | TUs | -j | | run-clang-tidy-22 | tether check (cold, writes cache) | ratio | tether --no-cache | ratio | warm, 1 .cpp touched | warm / cold |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
     try:
         for spec in args.projects:
             name, rest = spec.split("=", 1)
@@ -94,37 +107,47 @@ def main():
             cold = [tether, "check", "-p", cdb, "-j", str(args.jobs), "--quiet", *tchecks]
             nocache = cold + ["--no-cache"]
             times = {"rct": [], "cold": [], "nocache": []}
+            cpu = {"rct": [], "cold": [], "nocache": []}
             findings = {}
             for rep in range(args.reps):
                 t, p = timed(rct, root)
                 times["rct"].append(t)
+                cpu["rct"].append(CPU["last"])
                 findings["rct"] = sum(1 for l in p.stdout.splitlines() if ": warning: " in l or ": error: " in l)
                 shutil.rmtree(os.path.join(cdb, ".tether-cache"), ignore_errors=True)
                 t, p = timed(cold, root)
                 times["cold"].append(t)
+                cpu["cold"].append(CPU["last"])
                 findings["tether"] = sum(1 for l in p.stdout.splitlines() if ": warning: " in l or ": error: " in l)
                 t, _ = timed(nocache, root)
                 times["nocache"].append(t)
-                print(f"{name} rep {rep + 1}: run-clang-tidy {times['rct'][-1]:.1f}s, tether cold "
-                      f"{times['cold'][-1]:.1f}s, --no-cache {times['nocache'][-1]:.1f}s", file=sys.stderr, flush=True)
+                cpu["nocache"].append(CPU["last"])
+                print(f"{name} rep {rep + 1}: wall (cpu) run-clang-tidy {times['rct'][-1]:.1f}s ({cpu['rct'][-1]:.1f}s), "
+                      f"tether cold {times['cold'][-1]:.1f}s ({cpu['cold'][-1]:.1f}s), "
+                      f"--no-cache {times['nocache'][-1]:.1f}s ({cpu['nocache'][-1]:.1f}s)", file=sys.stderr, flush=True)
             # Warm: the cache is from the last cold run; edit one .cpp.
             timed(cold, root)  # make sure the cache is complete and current
             with open(touch, "a") as f:
                 f.write("\n// touched by runner_bench\n")
             warm, p = timed(cold + ["--format=json", "-o", os.path.join(scratch, "warm.json")], root)
+            warm_cpu = CPU["last"]
             with open(os.path.join(scratch, "warm.json")) as f:
                 stats = json.load(f)["stats"]
             rows.append({
                 "project": name, "tus": tus, "jobs": args.jobs,
                 "rct": min(times["rct"]), "cold": min(times["cold"]), "nocache": min(times["nocache"]),
-                "warm": warm, "warm_analysed": stats["analysed"], "raw": times,
+                "warm": warm, "warm_analysed": stats["analysed"], "raw": times, "cpu": cpu,
+                "cpu_rct": min(cpu["rct"]), "cpu_cold": min(cpu["cold"]), "cpu_nocache": min(cpu["nocache"]),
+                "cpu_warm": warm_cpu,
                 "findings_rct_lines": findings.get("rct"), "findings_tether": findings.get("tether"),
             })
             r = rows[-1]
-            print(f"| {r['project']} | {r['tus']} | {r['jobs']} | {r['rct']:.1f} s | {r['cold']:.1f} s | "
+            print(f"| {r['project']} | {r['tus']} | {r['jobs']} | wall | {r['rct']:.1f} s | {r['cold']:.1f} s | "
                   f"{r['cold'] / r['rct']:.2f}x | {r['nocache']:.1f} s | {r['nocache'] / r['rct']:.2f}x | "
-                  f"{r['warm']:.2f} s ({r['warm_analysed']} TU analysed) | {100 * r['warm'] / r['cold']:.1f}% |",
-                  flush=True)
+                  f"{r['warm']:.2f} s ({r['warm_analysed']} TU analysed) | {100 * r['warm'] / r['cold']:.1f}% |")
+            print(f"| | | | CPU | {r['cpu_rct']:.1f} s | {r['cpu_cold']:.1f} s | "
+                  f"{r['cpu_cold'] / r['cpu_rct']:.2f}x | {r['cpu_nocache']:.1f} s | {r['cpu_nocache'] / r['cpu_rct']:.2f}x | "
+                  f"{r['cpu_warm']:.2f} s | {100 * r['cpu_warm'] / r['cpu_cold']:.1f}% |", flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

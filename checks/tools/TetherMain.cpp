@@ -297,6 +297,41 @@ void validateConfigFiles(const std::vector<std::string> &Files) {
   }
 }
 
+// The TUs to analyse: every one of the database, or those whose main file is a PATH or lies under
+// one. Spelled as the database spells them (absolute): that is how a worker looks their commands up.
+std::vector<std::string> selectFiles(const Options &O, const clang::tooling::CompilationDatabase &DB,
+                                     const std::string &BuildDir) {
+  std::vector<std::string> Files = DB.getAllFiles();
+  std::sort(Files.begin(), Files.end());
+  Files.erase(std::unique(Files.begin(), Files.end()), Files.end());
+  if (!O.Paths.empty()) {
+    std::vector<std::string> Selected;
+    for (const std::string &P : O.Paths) {
+      if (!llvm::sys::fs::exists(P))
+        usageError("PATH '" + P + "' does not exist");
+      std::string A = absolute(P);
+      llvm::SmallString<256> Real;
+      if (!llvm::sys::fs::real_path(A, Real))
+        A = std::string(Real);
+      auto under = [&](llvm::StringRef F) { return F == A || F.starts_with(A == "/" ? A : A + "/"); };
+      size_t Before = Selected.size();
+      for (const std::string &DBFile : Files) {
+        llvm::SmallString<256> R;
+        if (under(absolute(DBFile)) || (!llvm::sys::fs::real_path(DBFile, R) && under(R)))
+          Selected.push_back(DBFile);
+      }
+      if (Selected.size() == Before)
+        usageError("PATH '" + P + "' matches no translation unit of " + BuildDir + "/compile_commands.json");
+    }
+    std::sort(Selected.begin(), Selected.end());
+    Selected.erase(std::unique(Selected.begin(), Selected.end()), Selected.end());
+    Files = std::move(Selected);
+  }
+  if (Files.empty())
+    configError(BuildDir + "/compile_commands.json lists no translation unit");
+  return Files;
+}
+
 std::string fmtDuration(double Seconds) {
   long S = static_cast<long>(Seconds + 0.5);
   char Buf[32];
@@ -558,38 +593,7 @@ int main(int Argc, const char **Argv) {
       configError("--baseline: " + Err);
   }
 
-  // The TUs to analyse: all, or those under PATHs.
-  // As the database spells them (absolute): that is how the worker looks their commands up.
-  std::vector<std::string> Files = DB->getAllFiles();
-  std::sort(Files.begin(), Files.end());
-  Files.erase(std::unique(Files.begin(), Files.end()), Files.end());
-  if (!O.Paths.empty()) {
-    std::vector<std::string> Selected;
-    for (const std::string &P : O.Paths) {
-      if (!llvm::sys::fs::exists(P))
-        usageError("PATH '" + P + "' does not exist");
-      std::string A = absolute(P);
-      llvm::SmallString<256> Real;
-      if (!llvm::sys::fs::real_path(A, Real))
-        A = std::string(Real);
-      size_t Before = Selected.size();
-      for (const std::string &DBFile : Files) {
-        std::string F = absolute(DBFile);
-        if (F == A || llvm::StringRef(F).starts_with(A == "/" ? A : A + "/"))
-          Selected.push_back(DBFile);
-        else if (llvm::SmallString<256> R; !llvm::sys::fs::real_path(F, R) &&
-                 (std::string(R) == A || llvm::StringRef(R).starts_with(A + "/")))
-          Selected.push_back(DBFile);
-      }
-      if (Selected.size() == Before)
-        usageError("PATH '" + P + "' matches no translation unit of " + BuildDir + "/compile_commands.json");
-    }
-    std::sort(Selected.begin(), Selected.end());
-    Selected.erase(std::unique(Selected.begin(), Selected.end()), Selected.end());
-    Files = std::move(Selected);
-  }
-  if (Files.empty())
-    configError(BuildDir + "/compile_commands.json lists no translation unit");
+  std::vector<std::string> Files = selectFiles(O, *DB, BuildDir);
   validateConfigFiles(Files);
 
   // Answer what the cache can.
