@@ -14,6 +14,9 @@
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendPluginRegistry.h"
 #include "clang/Frontend/MultiplexConsumer.h"
+#include "LoadGuard.h"
+#include <cstdio>
+#include <unistd.h>
 
 namespace clang::tidy::tether {
 namespace {
@@ -138,6 +141,34 @@ private:
 
 } // namespace
 } // namespace clang::tidy::tether
+
+namespace {
+void pluginAnchor() {}
+
+// Loaded into a clang-tidy by mistake (`--load=libTetherClangPlugin.so`), this plugin would register
+// a second copy of the tether module and a compiler action that clang-tidy also runs, which crashed
+// on the first finding. Refuse with one line naming the right file, before any registration runs
+// (priority 101: ahead of this object's ordinary static initializers).
+__attribute__((constructor(101))) void refuseWrongHost() {
+  using namespace tether::load_guard;
+  const void *Self = reinterpret_cast<const void *>(&pluginAnchor);
+  switch (detectHost(Self)) {
+  case Host::Compiler:
+    return;
+  case Host::ClangTidy:
+    std::fprintf(stderr,
+                 "error: libTetherClangPlugin.so is tether's compiler plugin (clang++-22 "
+                 "-fplugin=...); to load the tether checks into clang-tidy use --load=%s\n",
+                 siblingPath(Self, "libTetherTidy.so").c_str());
+    _exit(1);
+  case Host::TetherTidy:
+    std::fprintf(stderr, "error: tether-tidy has the tether checks built in: drop "
+                         "--load=libTetherClangPlugin.so (it is the compiler plugin, for clang++-22 "
+                         "-fplugin=...)\n");
+    _exit(1);
+  }
+}
+} // namespace
 
 static clang::FrontendPluginRegistry::Add<clang::tidy::tether::TetherPluginAction>
     TetherPlugin("tether", "tether concurrency-safety checks (clang-tidy module as a plugin)");
