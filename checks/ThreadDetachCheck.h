@@ -30,6 +30,8 @@ private:
   void noteCallable(const Expr *Callable, const SourceManager &SM);
   void noteArgument(const Expr *Arg, const SourceManager &SM);
 
+  std::string ThreadTypesRaw;
+  std::string DetachFunctionsRaw;
   std::vector<std::string> ThreadTypeNames;
   std::vector<std::string> DetachFunctionNames;
   threads::ThreadTypeSet Types;
