@@ -246,13 +246,23 @@ std::vector<ClangTidyOptionsProvider::OptionsSource> userConfigurationSources() 
     Parse(*Config, "<command-line-config>");
     return Sources;
   }
-  llvm::SmallString<256> Path(firstInputFile());
+  // Not through FileOptionsProvider: it would print each parse error a second time.
+  std::vector<ConfigFile> Files = findConfigFiles(firstInputFile());
+  for (auto It = Files.rbegin(); It != Files.rend(); ++It) // outermost first, as clang-tidy lists
+    if (It->Options)
+      Sources.emplace_back(*It->Options, It->Path);
+  return Sources;
+}
+
+} // namespace
+
+std::vector<ConfigFile> findConfigFiles(llvm::StringRef SourceFile) {
+  llvm::SmallString<256> Path(SourceFile);
+  if (SourceFile.empty() || SourceFile == "-")
+    Path = "dummy"; // stdin: the working directory's configuration
   llvm::sys::fs::make_absolute(Path);
   llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
-  // Walk up from the file's directory as FileOptionsProvider does: the nearest .clang-tidy, and
-  // its parents' while InheritParentConfig is set. (Not through FileOptionsProvider itself: it
-  // would print each parse error a second time.)
-  std::vector<ClangTidyOptionsProvider::OptionsSource> Found;
+  std::vector<ConfigFile> Files;
   for (llvm::StringRef Dir = llvm::sys::path::parent_path(Path); !Dir.empty();
        Dir = llvm::sys::path::parent_path(Dir)) {
     llvm::SmallString<256> File(Dir);
@@ -260,15 +270,21 @@ std::vector<ClangTidyOptionsProvider::OptionsSource> userConfigurationSources() 
     auto Buffer = llvm::MemoryBuffer::getFile(File);
     if (!Buffer)
       continue;
-    size_t Before = Sources.size();
-    Parse((*Buffer)->getBuffer(), File);
-    if (Sources.size() == Before ||
-        !Sources.back().first.InheritParentConfig.value_or(false))
+    std::optional<llvm::SMDiagnostic> Error;
+    llvm::ErrorOr<ClangTidyOptions> Parsed = parseConfigurationWithDiags(
+        (*Buffer)->getMemBufferRef(), [&](const llvm::SMDiagnostic &D) {
+          if (!Error && D.getKind() == llvm::SourceMgr::DK_Error)
+            Error = D;
+        });
+    bool Inherit = Parsed && Parsed->InheritParentConfig.value_or(false);
+    Files.push_back({File.str().str(), std::move(Parsed), std::move(Error)});
+    if (!Inherit)
       break;
   }
-  std::reverse(Sources.begin(), Sources.end()); // outermost first, as clang-tidy lists them
-  return Sources;
+  return Files;
 }
+
+namespace {
 
 void verifyUserOptions(llvm::StringRef Name, ClangTidyContext *Context, CheckMaker Make) {
   static const std::vector<ClangTidyOptionsProvider::OptionsSource> Sources =

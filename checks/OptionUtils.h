@@ -9,6 +9,7 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Regex.h"
+#include "llvm/Support/SourceMgr.h"
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,19 @@ bool parseBoolOption(ClangTidyCheck &Check, llvm::StringRef OptionName, llvm::St
 /// as a configuration error. Returns the good ones.
 std::vector<std::string> validateQualifiedNames(ClangTidyCheck &Check, llvm::StringRef OptionName,
                                                 const std::vector<std::string> &Names);
+
+/// One configuration file clang-tidy reads for a source file, parsed.
+struct ConfigFile {
+  std::string Path;
+  llvm::ErrorOr<ClangTidyOptions> Options;   ///< The parse error if it does not parse.
+  std::optional<llvm::SMDiagnostic> Error; ///< The first YAML error, with its line and column.
+};
+
+/// The .clang-tidy files clang-tidy reads for \p SourceFile (relative to the working directory;
+/// "-" for stdin), as its FileOptionsProvider finds them: the nearest one, then its parents' while
+/// InheritParentConfig is set; nearest first. A file that does not parse ends the list. Parse
+/// errors are returned, not printed (FileOptionsProvider prints its own).
+std::vector<ConfigFile> findConfigFiles(llvm::StringRef SourceFile);
 
 /// The check factory the tether module registers for each check. Beyond constructing the check it
 /// makes `--verify-config` see bad option values: clang-tidy's --verify-config constructs every

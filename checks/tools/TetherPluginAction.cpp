@@ -22,6 +22,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include <optional>
 #include "LoadGuard.h"
+#include "../OptionUtils.h"
 #include <cstdio>
 #include <unistd.h>
 
@@ -264,41 +265,20 @@ private:
   /// parents' while InheritParentConfig is set); reports the first that does not parse as a
   /// compile error at the offending line of the file. True if all parse.
   static bool configFilesParse(CompilerInstance &CI, StringRef File) {
-    llvm::SmallString<256> Path(File);
-    if (File.empty() || File == "-")
-      Path = "dummy"; // stdin: the working directory's configuration
-    llvm::sys::fs::make_absolute(Path);
-    llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
-    for (StringRef Dir = llvm::sys::path::parent_path(Path); !Dir.empty();
-         Dir = llvm::sys::path::parent_path(Dir)) {
-      llvm::SmallString<256> Config(Dir);
-      llvm::sys::path::append(Config, ".clang-tidy");
-      auto Buffer = llvm::MemoryBuffer::getFile(Config);
-      if (!Buffer)
+    for (const ConfigFile &Config : findConfigFiles(File)) {
+      if (Config.Options)
         continue;
-      std::optional<llvm::SMDiagnostic> First;
-      llvm::ErrorOr<ClangTidyOptions> Parsed = parseConfigurationWithDiags(
-          (*Buffer)->getMemBufferRef(), [&](const llvm::SMDiagnostic &D) {
-            if (!First && D.getKind() == llvm::SourceMgr::DK_Error)
-              First = D;
-          });
-      if (!Parsed) {
-        std::string Why = First ? First->getMessage().str() : Parsed.getError().message();
-        SourceLocation Loc;
-        SourceManager &SM = CI.getSourceManager();
-        if (auto FE = SM.getFileManager().getOptionalFileRef(Config); FE && First &&
-                                                                       First->getLineNo() > 0) {
-          FileID FID = SM.getOrCreateFileID(*FE, SrcMgr::C_User);
-          Loc = SM.translateLineCol(FID, First->getLineNo(), First->getColumnNo() + 1);
-        }
-        report(CI.getDiagnostics(), DiagnosticsEngine::Error,
-               "tether plugin: cannot parse " + Config + ": " + Why +
-                   "; no tether check ran",
-               Loc);
-        return false;
-      }
-      if (!Parsed->InheritParentConfig.value_or(false))
-        break;
+      const std::optional<llvm::SMDiagnostic> &E = Config.Error;
+      std::string Why = E ? E->getMessage().str() : Config.Options.getError().message();
+      SourceLocation Loc;
+      SourceManager &SM = CI.getSourceManager();
+      if (auto FE = SM.getFileManager().getOptionalFileRef(Config.Path); FE && E && E->getLineNo() > 0)
+        Loc = SM.translateLineCol(SM.getOrCreateFileID(*FE, SrcMgr::C_User), E->getLineNo(),
+                                  E->getColumnNo() + 1);
+      report(CI.getDiagnostics(), DiagnosticsEngine::Error,
+             "tether plugin: cannot parse " + Config.Path + ": " + Why + "; no tether check ran",
+             Loc);
+      return false;
     }
     return true;
   }
