@@ -360,7 +360,9 @@ const std::vector<llvm::StringRef> FactoryFunctions = {"::std::make_unique", "::
 const std::vector<llvm::StringRef> EmplaceMethods = {"emplace_back", "emplace_front", "emplace",
                                                      "emplace_hint", "try_emplace"};
 
-/// The type named by the member typedef \p Name of \p RD (e.g. a container's value_type).
+/// The type named by the member typedef \p Name of \p RD (e.g. a container's value_type), or a
+/// null type. User classes need not have one, or may use the name for something else entirely
+/// (a nested class, a member template, a data member): callers must handle the null type.
 QualType memberType(const CXXRecordDecl *RD, llvm::StringRef Name) {
   if (!RD)
     return {};
@@ -368,6 +370,17 @@ QualType memberType(const CXXRecordDecl *RD, llvm::StringRef Name) {
     if (const auto *TD = dyn_cast<TypedefNameDecl>(D))
       return TD->getUnderlyingType();
   return {};
+}
+
+/// The first explicit template argument of the called member, if it is a type:
+/// `any.emplace<std::thread>(fn)`, `variant.emplace<std::thread>(fn)`. Null otherwise (no
+/// explicit arguments, or an index as in `variant.emplace<0>(fn)`).
+QualType explicitTypeArgument(const CallExpr *Call) {
+  const auto *ME = dyn_cast<MemberExpr>(Call->getCallee()->IgnoreParenImpCasts());
+  if (!ME || !ME->hasExplicitTemplateArgs() || ME->getNumTemplateArgs() == 0)
+    return {};
+  const TemplateArgument &A = ME->getTemplateArgs()[0].getArgument();
+  return A.getKind() == TemplateArgument::Type ? A.getAsType() : QualType();
 }
 
 /// Index of the first argument bound to the function's parameter pack (the constructor arguments
@@ -384,6 +397,8 @@ unsigned firstPackArgument(const FunctionDecl *FD) {
 
 /// The template arguments of a class template specialization type (a std::pair or std::tuple).
 const TemplateArgumentList *specializationArgs(QualType T, llvm::StringRef StdName) {
+  if (T.isNull())
+    return nullptr;
   const auto *Spec = dyn_cast_or_null<ClassTemplateSpecializationDecl>(
       T.getNonReferenceType()->getAsCXXRecordDecl());
   if (!Spec || !Spec->isInStdNamespace() || Spec->getName() != StdName)
@@ -547,6 +562,10 @@ void RawThreadCheck::checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx
       Elem = memberType(MD->getParent(), "mapped_type");
     } else {
       Elem = memberType(MD->getParent(), "value_type");
+      // std::any and std::variant have no value_type: their emplace names the type explicitly.
+      // (Only library classes: what a user class's emplace<T> does with T is unknown.)
+      if (Elem.isNull() && MD->getParent()->isInStdNamespace())
+        Elem = explicitTypeArgument(Call);
       if (const TemplateArgumentList *Args = specializationArgs(Elem, "pair");
           Args && Args->size() == 2 && Args->get(1).getKind() == TemplateArgument::Type) {
         Elem = Args->get(1).getAsType();
