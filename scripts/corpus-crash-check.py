@@ -66,6 +66,8 @@ def parse_args():
     p.add_argument("--sample", type=int, default=0, help="draw N files (after sharding)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--time-budget", type=float, default=0, help="stop starting files after S seconds")
+    p.add_argument("--compare-slowest", type=int, default=5, metavar="N",
+                   help="re-run the N slowest files without tether to show the checks' share (default 5)")
     p.add_argument("--out", default=None, help="write results.json and crashes/ repro commands here")
     p.add_argument("--list-only", action="store_true", help="print the selected files and exit")
     a = p.parse_args()
@@ -221,10 +223,16 @@ def main():
     print("\nsummary:")
     for k, v in summary.items():
         print(f"  {k:24} {v}")
-    slowest = sorted(results, key=lambda r: -r["seconds"])[:5]
-    print("  slowest files:")
+    # The slowest files again without tether: is the time the checks' or clang's own?
+    slowest = [r for r in sorted(results, key=lambda r: -r["seconds"]) if r["kind"] in ("ok", "error")]
+    slowest = slowest[:args.compare_slowest]
     for r in slowest:
-        print(f"    {r['seconds']:8.2f}s {r['kind']:7} {r['file']}")
+        _, _, bsecs, _ = run(command(r["file"], args, with_tether=False), args.timeout)
+        r["baseline_seconds"] = round(bsecs, 2)
+    if slowest:
+        print("  slowest files (with tether / without tether, wall seconds):")
+        for r in slowest:
+            print(f"    {r['seconds']:8.2f}s / {r['baseline_seconds']:8.2f}s {r['kind']:7} {r['file']}")
     for title, rs in (("TETHER CRASHES", crashes_t), ("tether-only timeouts", timeouts_t),
                       ("clang crashes (also without tether)", crashes_c),
                       ("timeouts (also without tether)", timeouts_c)):
