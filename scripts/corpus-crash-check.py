@@ -9,10 +9,11 @@ runs clang-tidy with the tether module over each file and sorts the runs into:
   ok               clang-tidy finished (findings or not)
   compile errors   the file does not compile with clang (expected for many test files): ignored
   crash            clang-tidy died of a signal, printed a stack dump or failed an assertion
-  timeout          clang-tidy ran longer than --timeout seconds
+  timeout          clang-tidy used more than --timeout CPU seconds
 
 Each crash and timeout is run again WITHOUT tether (same command, no --load, one stock check) to
-tell a tether crash from one of clang's own. The summary counts them separately; only tether
+tell a tether crash from one of clang's own (a timeout counts as tether's only if the run without
+tether finishes within half the timeout). The summary counts them separately; only tether
 crashes (and tether-only timeouts) make the exit status non-zero.
 
   scripts/corpus-crash-check.py -j2 --timeout 120 --sample 2000 --seed 1 \\
@@ -31,6 +32,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -53,7 +55,8 @@ def parse_args():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     p.add_argument("roots", nargs="+", help="directories (or files) to scan")
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per file (default 120)")
+    p.add_argument("--timeout", type=float, default=120.0,
+                   help="CPU seconds per file (default 120; wall-clock limit: four times that)")
     p.add_argument("--clang-tidy", default="clang-tidy-22")
     p.add_argument("--module", default=os.path.join(root, "build", "lib", "libTetherTidy.so"))
     p.add_argument("--checks", default="-*,tether-*")
@@ -148,6 +151,15 @@ def run(cmd, timeout):
     machine wall time mostly measures the other load."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
+    # The timeout is CPU time (RLIMIT_CPU: SIGXCPU at the limit), so that a loaded machine does
+    # not turn slow neighbours into timeouts; a wall-clock timer at four times the limit catches
+    # a process that hangs without using CPU.
+    limit = max(1, int(timeout))
+    try:
+        resource.prlimit(proc.pid, resource.RLIMIT_CPU, (limit, limit + 5))
+    except (ProcessLookupError, PermissionError):
+        pass
+    timeout = 4 * timeout
     timed_out = threading.Event()
 
     def kill():
@@ -165,7 +177,7 @@ def run(cmd, timeout):
     timer.cancel()
     rc = proc.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
-    if timed_out.is_set():
+    if timed_out.is_set() or rc == -signal.SIGXCPU or (rc == -signal.SIGKILL and cpu >= limit):
         return "timeout", None, cpu, ""
     if rc < 0 or rc >= 128 or any(m in out for m in CRASH_MARKERS):
         # Keep the part that says where: from the stack dump on.
@@ -196,11 +208,16 @@ def main():
         r = {"file": path, "kind": kind, "rc": rc, "cpu_seconds": round(secs, 2), "command": cmd}
         if kind in ("crash", "timeout"):
             base = command(path, args, with_tether=False)
-            bkind, brc, bsecs, btail = run(base, args.timeout)
+            # A timeout is tether's only if the run without tether is clearly faster: it gets
+            # twice the time and must finish within half of it (a file near the limit is not
+            # attributed to tether by a few percent of check time).
+            bkind, brc, bsecs, btail = run(base, args.timeout * (2 if kind == "timeout" else 1))
             r.update(output=tail, baseline_kind=bkind, baseline_rc=brc,
                      baseline_cpu_seconds=round(bsecs, 2), baseline_command=base)
-            # Tether's own if the run without tether does not fail the same way.
-            r["tether"] = bkind != kind
+            if kind == "crash":  # tether's own if the run without tether does not crash
+                r["tether"] = bkind != "crash"
+            else:
+                r["tether"] = bkind in ("ok", "error") and bsecs < args.timeout / 2
         with lock:
             results.append(r)
             n = len(results)
