@@ -9,6 +9,7 @@
 // end of the child's stderr, and carries on. One process per TU is what run-clang-tidy does too
 // (it starts clang-tidy once per TU), so isolation costs nothing over it; fork() without exec
 // saves loading the binary again.
+#include "../OptionUtils.h"
 #include "../runner/Cache.h"
 #include "../runner/Report.h"
 #include "../runner/Result.h"
@@ -272,27 +273,22 @@ void validateChecks(const Options &O) {
   }
 }
 
-// Every .clang-tidy that applies to a TU must parse: clang-tidy only warns and ignores a broken
-// one, which would silently change what runs.
+// Every .clang-tidy that clang-tidy reads for a TU must parse: clang-tidy only warns and ignores
+// a broken one, which would silently change what runs. Checked once per folder.
 void validateConfigFiles(const std::vector<std::string> &Files) {
-  std::set<std::string> Dirs, Seen;
-  for (const std::string &F : Files)
-    Dirs.insert(std::string(llvm::sys::path::parent_path(F)));
-  for (std::string Dir : Dirs) {
-    for (; !Dir.empty(); Dir = std::string(llvm::sys::path::parent_path(Dir))) {
-      if (!Seen.insert(Dir).second)
-        break;
-      std::string Config = Dir + "/.clang-tidy";
-      if (llvm::sys::fs::is_regular_file(Config)) {
-        auto Buffer = llvm::MemoryBuffer::getFile(Config);
-        if (!Buffer)
-          configError("cannot read '" + Config + "': " + Buffer.getError().message());
-        auto Parsed = tidy::parseConfiguration((*Buffer)->getMemBufferRef());
-        if (!Parsed)
-          configError("configuration error in '" + Config + "': " + Parsed.getError().message());
-      }
-      if (Dir == "/")
-        break;
+  std::set<std::string> Dirs;
+  for (const std::string &F : Files) {
+    if (!Dirs.insert(std::string(llvm::sys::path::parent_path(F))).second)
+      continue;
+    for (const clang::tidy::tether::ConfigFile &Config : clang::tidy::tether::findConfigFiles(F)) {
+      if (Config.Options)
+        continue;
+      std::string Where = Config.Path;
+      if (Config.Error && Config.Error->getLineNo() > 0)
+        Where += ":" + std::to_string(Config.Error->getLineNo()) + ":" +
+                 std::to_string(Config.Error->getColumnNo() + 1);
+      configError("configuration error in '" + Where + "': " +
+                  (Config.Error ? Config.Error->getMessage().str() : Config.Options.getError().message()));
     }
   }
 }
