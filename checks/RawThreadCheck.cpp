@@ -446,7 +446,8 @@ void RawThreadCheck::registerMatchers(MatchFinder *Finder) {
   if (Types.empty() && SpawnFunctionNames.empty())
     return;
   threads::UnevaluatedOperands::registerMatchers(Finder, this);
-  if (!Types.empty()) {
+  // Thread types, their factories and emplace: C++ only.
+  if (!Types.empty() && getLangOpts().CPlusPlus) {
     Finder->addMatcher(
         cxxConstructExpr(spawnsThread(&Types), unless(isExpansionInSystemHeader())).bind("construct"),
         this);
@@ -675,9 +676,13 @@ void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
                 "it, and the returned std::future blocks in its destructor until the task ends; "
                 "use 'tether::safe_go' or 'tether::task_group' instead")
           << Call->getSourceRange();
-    else
+    else if (getLangOpts().CPlusPlus)
       diag(Loc, "call to '%0' starts an untracked thread; use 'tether::safe_go' or "
                 "'tether::task_group' instead")
+          << FD->getQualifiedNameAsString() << Call->getSourceRange();
+    else // C has no tether runtime: the thread has to come from the C++ side.
+      diag(Loc, "call to '%0' starts an untracked thread; start it from the C++ side with "
+                "'tether::safe_go' or a 'tether::task_group' instead")
           << FD->getQualifiedNameAsString() << Call->getSourceRange();
   }
 }
