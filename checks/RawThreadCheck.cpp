@@ -410,24 +410,28 @@ const TemplateArgumentList *specializationArgs(QualType T, llvm::StringRef StdNa
 
 RawThreadCheck::RawThreadCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      ThreadTypeNames(validateQualifiedNames(*this, "ThreadTypes",
-                                             splitList(Options.get("ThreadTypes", DefaultThreadTypes)))),
-      SpawnFunctionNames(validateQualifiedNames(
-          *this, "SpawnFunctions", splitList(Options.get("SpawnFunctions", DefaultSpawnFunctions)))),
+      ThreadTypesRaw(Options.get("ThreadTypes", DefaultThreadTypes)),
+      SpawnFunctionsRaw(Options.get("SpawnFunctions", DefaultSpawnFunctions)),
       AllowedFileRegexText(Options.get("AllowedFileRegex", "")),
-      AllowedNamespaceNames(validateQualifiedNames(*this, "AllowedNamespaces",
-                                                   splitList(Options.get("AllowedNamespaces", "")))) {
+      AllowedNamespacesRaw(Options.get("AllowedNamespaces", "")) {
+  ThreadTypeNames = validateQualifiedNames(*this, "ThreadTypes",
+                                           splitListOption(*this, "ThreadTypes", ThreadTypesRaw));
+  SpawnFunctionNames = validateQualifiedNames(
+      *this, "SpawnFunctions", splitListOption(*this, "SpawnFunctions", SpawnFunctionsRaw));
+  AllowedNamespaceNames = validateQualifiedNames(
+      *this, "AllowedNamespaces", splitListOption(*this, "AllowedNamespaces", AllowedNamespacesRaw));
   Types.setNames(ThreadTypeNames);
   if (!AllowedFileRegexText.empty())
     AllowedFileRegex = compileRegexOption(*this, "AllowedFileRegex", AllowedFileRegexText);
   AllowedNamespaces = threads::parseQualifiedNames(AllowedNamespaceNames);
 }
 
+// The values as written (what --dump-config shows and a run reads back), not the parsed lists.
 void RawThreadCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  Options.store(Opts, "ThreadTypes", joinList(ThreadTypeNames));
-  Options.store(Opts, "SpawnFunctions", joinList(SpawnFunctionNames));
+  Options.store(Opts, "ThreadTypes", ThreadTypesRaw);
+  Options.store(Opts, "SpawnFunctions", SpawnFunctionsRaw);
   Options.store(Opts, "AllowedFileRegex", AllowedFileRegexText);
-  Options.store(Opts, "AllowedNamespaces", joinList(AllowedNamespaceNames));
+  Options.store(Opts, "AllowedNamespaces", AllowedNamespacesRaw);
 }
 
 void RawThreadCheck::onStartOfTranslationUnit() {

@@ -130,9 +130,12 @@ private:
   void indexNamespaceLevel(ASTContext &Ctx);
   void checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx);
 
+  std::string ThreadTypesRaw;
+  std::string SpawnFunctionsRaw;
+  std::string AllowedFileRegexText;
+  std::string AllowedNamespacesRaw;
   std::vector<std::string> ThreadTypeNames;
   std::vector<std::string> SpawnFunctionNames;
-  std::string AllowedFileRegexText;
   std::vector<std::string> AllowedNamespaceNames;
 
   threads::ThreadTypeSet Types;

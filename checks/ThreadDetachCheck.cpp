@@ -77,16 +77,19 @@ bool dependsOnTemplateArguments(const Expr *Obj) {
 
 ThreadDetachCheck::ThreadDetachCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      ThreadTypeNames(validateQualifiedNames(*this, "ThreadTypes",
-                                             splitList(Options.get("ThreadTypes", DefaultThreadTypes)))),
-      DetachFunctionNames(validateQualifiedNames(
-          *this, "DetachFunctions", splitList(Options.get("DetachFunctions", DefaultDetachFunctions)))) {
+      ThreadTypesRaw(Options.get("ThreadTypes", DefaultThreadTypes)),
+      DetachFunctionsRaw(Options.get("DetachFunctions", DefaultDetachFunctions)) {
+  ThreadTypeNames = validateQualifiedNames(*this, "ThreadTypes",
+                                           splitListOption(*this, "ThreadTypes", ThreadTypesRaw));
+  DetachFunctionNames = validateQualifiedNames(
+      *this, "DetachFunctions", splitListOption(*this, "DetachFunctions", DetachFunctionsRaw));
   Types.setNames(ThreadTypeNames);
 }
 
+// The values as written (what --dump-config shows and a run reads back), not the parsed lists.
 void ThreadDetachCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  Options.store(Opts, "ThreadTypes", joinList(ThreadTypeNames));
-  Options.store(Opts, "DetachFunctions", joinList(DetachFunctionNames));
+  Options.store(Opts, "ThreadTypes", ThreadTypesRaw);
+  Options.store(Opts, "DetachFunctions", DetachFunctionsRaw);
 }
 
 void ThreadDetachCheck::onStartOfTranslationUnit() {

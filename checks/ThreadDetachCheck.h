@@ -42,6 +42,8 @@ private:
   /// that name, else a macro whose body is one integer literal); looked up once per TU.
   std::optional<llvm::APSInt> detachedStateValue(ASTContext &Ctx);
 
+  std::string ThreadTypesRaw;
+  std::string DetachFunctionsRaw;
   std::vector<std::string> ThreadTypeNames;
   std::vector<std::string> DetachFunctionNames;
   threads::ThreadTypeSet Types;

@@ -10,7 +10,6 @@
 #include "clang/ASTMatchers/ASTMatchers.h"
 #include "clang/Lex/Lexer.h"
 #include "llvm/ADT/SmallPtrSet.h"
-#include "llvm/Support/YAMLParser.h"
 #include <deque>
 
 using namespace clang::ast_matchers;
@@ -93,16 +92,6 @@ bool isAtomicBoolRead(const AtomicExpr *E) {
   T = T->getPointeeType();
   // __atomic_test_and_set works on any byte: it is a flag by nature.
   return E->getOp() == AtomicExpr::AO__atomic_test_and_set || isAtomicBoolValue(T);
-}
-
-/// Parses a boolean option value the way clang-tidy does (YAML booleans, or an integer).
-std::optional<bool> parseBoolOption(StringRef Value) {
-  if (std::optional<bool> B = llvm::yaml::parseBool(Value.trim()))
-    return B;
-  long long N = 0;
-  if (!Value.trim().getAsInteger(10, N))
-    return N != 0;
-  return std::nullopt;
 }
 
 std::unique_ptr<ast_matchers::internal::HasNameMatcher>
@@ -424,23 +413,17 @@ UnguardedLoopCheck::UnguardedLoopCheck(StringRef Name, ClangTidyContext *Context
       StrictModeValue(Options.get("StrictMode", "false").str()),
       CancellationFunctions(Options.get("CancellationFunctions", "").str()),
       SleepFunctions(Options.get("SleepFunctions", DefaultSleepFunctions).str()) {
-  if (std::optional<bool> B = parseBoolOption(StrictModeValue)) {
-    StrictMode = *B;
-  } else {
-    configurationDiag("invalid configuration value '%0' for option '%1': expected a bool "
-                      "('true' or 'false')",
-                      DiagnosticIDs::Error)
-        << StrictModeValue << (Name + ".StrictMode").str();
-  }
+  StrictMode = parseBoolOption(*this, "StrictMode", StrictModeValue, /*Default=*/false);
 
   std::vector<std::string> Cancel(std::begin(BuiltinCancellationFunctions),
                                   std::end(BuiltinCancellationFunctions));
-  for (std::string &N : validateQualifiedNames(*this, (Name + ".CancellationFunctions").str(),
-                                               splitList(CancellationFunctions)))
+  for (std::string &N :
+       validateQualifiedNames(*this, "CancellationFunctions",
+                              splitListOption(*this, "CancellationFunctions", CancellationFunctions)))
     Cancel.push_back(std::move(N));
   CancellationNames = makeNameMatcher(std::move(Cancel));
-  SleepNames = makeNameMatcher(
-      validateQualifiedNames(*this, (Name + ".SleepFunctions").str(), splitList(SleepFunctions)));
+  SleepNames = makeNameMatcher(validateQualifiedNames(
+      *this, "SleepFunctions", splitListOption(*this, "SleepFunctions", SleepFunctions)));
   CancellationTypeNames = makeNameMatcher(
       std::vector<std::string>(std::begin(CancellationTypes), std::end(CancellationTypes)));
 }

@@ -28,6 +28,7 @@ config.substitutions.append(("%check_tidy",
 config.substitutions.append(("%tether_tidy", tidy))
 config.substitutions.append(("%clang_tidy_load", f"{config.clang_tidy} --load={module}"))
 config.substitutions.append(("%tether_module", module))
+config.substitutions.append(("%stock_clang_tidy", config.clang_tidy))
 config.substitutions.append(("%tether_plugin", plugin))
 config.substitutions.append(("%tether_clangd", os.path.join(config.tether_tools_dir, "tether-clangd")))
 config.substitutions.append(("%clangxx", config.clangxx))
