@@ -70,6 +70,7 @@ task safe_go(const context& ctx, std::string_view component, policy p, F&& fn,
              std::source_location where = std::source_location::current()) {
   static_assert(detail::task_body<std::decay_t<F>>,
                 "tether::safe_go: fn must be callable as fn(const tether::context&) or fn()");
+  if (detail::is_null_body(fn)) detail::throw_null_body("tether::safe_go");
   return detail::task_access::make(detail::spawn_thread_task(ctx, component, p, detail::task_fn(std::forward<F>(fn)), where));
 }
 

@@ -125,6 +125,7 @@ class task_group {
   void spawn(F&& fn, std::source_location where = std::source_location::current()) {
     static_assert(detail::task_body<std::decay_t<F>>,
                   "tether::task_group::spawn: fn must be callable as fn(const tether::context&) or fn()");
+    if (detail::is_null_body(fn)) detail::throw_null_body("tether::task_group::spawn");
     detail::group_reserve(*st_, true);
     detail::group_submit(*st_, detail::make_job<std::decay_t<F>>(*st_, std::forward<F>(fn)), where);
   }
@@ -133,6 +134,7 @@ class task_group {
   bool try_spawn(F&& fn, std::source_location where = std::source_location::current()) {
     static_assert(detail::task_body<std::decay_t<F>>,
                   "tether::task_group::try_spawn: fn must be callable as fn(const tether::context&) or fn()");
+    if (detail::is_null_body(fn)) detail::throw_null_body("tether::task_group::try_spawn");
     if (!detail::group_reserve(*st_, false)) return false;
     detail::group_submit(*st_, detail::make_job<std::decay_t<F>>(*st_, std::forward<F>(fn)), where);
     return true;
