@@ -44,7 +44,7 @@ bool finishes(const char* what, const std::function<void()>& body, std::chrono::
 // Bug 1: a non-owner thread spawns while the owner is in wait(); the owner destroys the group as soon as wait()
 // returns. The spawn must not touch the group after its job can complete (ASan: heap-use-after-free before).
 TEST(TaskGroupHardening, SpawnFromOtherThreadRacingDestructionAfterWait) {
-  constexpr int kRounds = 1500;
+  constexpr int kRounds = 2500;
   std::atomic<tether::task_group*> handoff{nullptr};
   std::atomic<int> spawned{0};
   auto spawner = tether::safe_go(tether::background(), "uaf-spawner", tether::policy::keep_running,
