@@ -74,6 +74,7 @@ struct reaper_state {
   task_state* head = nullptr;  // finished threads whose handle was dropped, oldest first
   task_state* tail = nullptr;
   std::size_t queued = 0;
+  std::size_t unjoined = 0;  // queued, or taken by a joiner and not yet joined
   std::size_t running = 0;  // safe_go threads that have not yet finished (handle dropped or not)
   std::thread thread;       // the reaper
   bool started = false;
@@ -109,21 +110,26 @@ void join_finished(task_state* list) noexcept {
     task_state* next = list->next_finished;
     std::shared_ptr<task_state> keep = std::move(list->self);
     if (keep->thread.joinable() && keep->thread.get_id() != std::this_thread::get_id()) keep->thread.join();
+    {
+      std::lock_guard lk(reaper().m);
+      --reaper().unjoined;
+    }
     list = next;
   }
 }
 
+// Joins one thread at a time, so `unjoined` counts everything not yet joined.
 void reaper_main() noexcept {
   reaper_state& r = reaper();
   for (;;) {
-    task_state* list = nullptr;
+    task_state* one = nullptr;
     {
       std::unique_lock lk(r.m);
       r.cv.wait(lk, [&] { return r.head != nullptr || r.stopping; });
       if (r.head == nullptr) return;  // stopping, and everything queued is joined
-      list = take_finished(r.queued);
+      one = take_finished(1);
     }
-    join_finished(list);
+    join_finished(one);
   }
 }
 
@@ -145,20 +151,28 @@ void hand_over(const std::shared_ptr<task_state>& st) noexcept {
     (r.tail != nullptr ? r.tail->next_finished : r.head) = st.get();
     r.tail = st.get();
     ++r.queued;
+    ++r.unjoined;
     --r.running;
   }
   r.cv.notify_all();
 }
 
-// A spawn while finished threads queue faster than the reaper joins them: join the oldest ones here.
+// A spawn while finished threads queue faster than the reaper joins them: join the oldest ones here until
+// at most kMaxUnjoined are left unjoined (the reaper keeps joining meanwhile).
 void reap_excess() noexcept {
-  task_state* list = nullptr;
-  {
-    std::lock_guard lk(reaper().m);
-    if (reaper().queued <= kMaxUnjoined) return;
-    list = take_finished(reaper().queued - kMaxUnjoined / 2);
+  for (;;) {
+    task_state* one = nullptr;
+    {
+      std::lock_guard lk(reaper().m);
+      if (reaper().unjoined <= kMaxUnjoined) return;
+      one = take_finished(1);
+    }
+    if (one == nullptr) {
+      std::this_thread::yield();  // all of them are being joined by others right now
+      continue;
+    }
+    join_finished(one);
   }
-  join_finished(list);
 }
 
 void default_hook(const task_error& e) { std::fprintf(stderr, "tether: %s\n", describe(e).c_str()); }

@@ -54,10 +54,10 @@ TEST(SafeGoHardening, FireAndForgetFloodKeepsFinishedThreadsBounded) {
   for (int i = 0; i < 4000; ++i) {
     auto t = tether::safe_go(tether::background(), "flood", tether::policy::keep_running, [] {});
     if (i % 16 == 0) {
-      // Threads that exist but run no task: finished and not yet joined (live_count read after can only be
-      // lower, which overstates the finished ones: conservative).
-      const std::size_t threads = os_threads();
+      // Threads that exist but run no task: finished and not yet joined. live_count() is read first: tasks
+      // only end meanwhile (nothing is spawned), so this never counts a running task as finished.
       const std::size_t live = tether::registry::live_count();
+      const std::size_t threads = os_threads();
       const std::size_t finished = threads > base + live ? threads - base - live : 0;
       worst = std::max(worst, finished);
     }
@@ -200,7 +200,7 @@ TEST(SafeGoHardeningExitTest, ExitFromInsideAGroupTaskDoesNotReportOrJoinItself)
       {
         g_probe_armed = true;
         tether::registry::set_exit_grace(10s);
-        auto* g = new tether::task_group(tether::background(), "group-exiter");
+        static auto* g = new tether::task_group(tether::background(), "group-exiter");  // never destroyed
         g->spawn([] { std::exit(4); });
         tether::sleep_for(tether::background(), 1h);  // the task runs on a pool worker
       },

@@ -28,7 +28,8 @@ std::shared_ptr<task_state> spawn_thread_task(const context& ctx, std::string_vi
 /// join() waits for the task and joins its thread. Dropping an unjoined handle does NOT block and does NOT
 /// detach: ownership of the std::thread passes to the runtime, whose reaper thread joins it as soon as the
 /// task ends. At most 64 finished threads are ever left unjoined, at any spawn rate: when the reaper falls
-/// behind, safe_go() joins the oldest ones itself. At process exit the runtime cancels every remaining task
+/// behind, safe_go() joins the oldest ones itself (each has returned from its body; the join waits for its
+/// thread_local destructors, so don't call safe_go() while holding a lock those destructors take). At process exit the runtime cancels every remaining task
 /// and joins it; tasks still running after the exit grace period are reported and the process ends with
 /// _Exit (see registry::set_exit_grace).
 class task {
