@@ -133,13 +133,21 @@ void reaper_main() noexcept {
   }
 }
 
-// Starts the reaper with the first safe_go. Throws std::system_error if the OS refuses the thread.
-void ensure_reaper() {
+void reap_excess() noexcept;
+
+// Before a spawn: starts the reaper with the first safe_go (throws std::system_error if the OS refuses the
+// thread), and joins finished threads here if the reaper has fallen behind.
+void prepare_spawn() {
   reaper_state& r = reaper();
-  std::lock_guard lk(r.m);
-  if (r.started || r.stopping) return;
-  r.thread = std::thread(reaper_main);
-  r.started = true;
+  {
+    std::lock_guard lk(r.m);
+    if (!r.started && !r.stopping) {
+      r.thread = std::thread(reaper_main);
+      r.started = true;
+    }
+    if (r.unjoined <= kMaxUnjoined) return;
+  }
+  reap_excess();
 }
 
 // Called by a finishing thread whose handle was dropped: queue its own thread for the reaper.
@@ -251,8 +259,7 @@ std::shared_ptr<task_state> spawn_thread_task(const context& ctx, std::string_vi
   }
   if (!fn) throw std::invalid_argument("tether::safe_go: empty task body");
   ensure_exit_handler();
-  ensure_reaper();
-  reap_excess();
+  prepare_spawn();
   auto st = std::make_shared<task_state>();
   st->component.assign(component);
   st->pol = p;
