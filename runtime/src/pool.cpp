@@ -774,8 +774,8 @@ class pool {
     const auto join_or_keep = [](std::thread& t) {
       if (!t.joinable()) return;
       if (t.get_id() == std::this_thread::get_id()) {
-        static std::thread* kept = nullptr;  // reachable from a static: not a leak for LeakSanitizer
-        kept = new std::thread(std::move(t));
+        static std::atomic<std::thread*> kept{nullptr};  // reachable from a static: no leak for LeakSanitizer
+        kept.store(new std::thread(std::move(t)));
       } else {
         t.join();
       }
@@ -841,11 +841,13 @@ class pool {
     if (started_.load(std::memory_order_relaxed)) return true;
     if (stopping_.load()) return false;
     ensure_exit_handler();
+    // If the OS refuses a thread, std::system_error propagates to the spawn (which gives its slot back);
+    // the threads started so far keep running and the next spawn starts the rest.
     workers_.reserve(size_);
-    for (std::size_t i = 0; i < size_; ++i) {
+    for (std::size_t i = workers_.size(); i < size_; ++i) {
       workers_.emplace_back([this, i] { worker(static_cast<std::uint32_t>(i), false); });
     }
-    monitor_ = std::thread([this] { monitor(); });
+    if (!monitor_.joinable()) monitor_ = std::thread([this] { monitor(); });
     started_.store(true, std::memory_order_release);
     return true;
   }

@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <pthread.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -38,6 +39,32 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using tether_test::kSafety;
+
+// Caps the address space at the current size plus `room`; returns the previous limit.
+rlimit cap_address_space(std::size_t room) {
+  std::size_t vm_kb = 0;
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmSize:", 0) == 0) vm_kb = std::stoul(line.substr(7));
+  }
+  rlimit saved{};
+  getrlimit(RLIMIT_AS, &saved);
+  rlimit lim = saved;
+  lim.rlim_cur = vm_kb * 1024 + room;
+  setrlimit(RLIMIT_AS, &lim);
+  return saved;
+}
+
+// The stack size of a new thread (glibc: RLIMIT_STACK, or 2 MiB when unlimited).
+std::size_t thread_stack_size() {
+  pthread_attr_t attr;
+  std::size_t size = 8 << 20;
+  if (pthread_getattr_default_np(&attr) == 0) {
+    pthread_attr_getstacksize(&attr, &size);
+    pthread_attr_destroy(&attr);
+  }
+  return size;
+}
 
 std::size_t os_threads() {
   std::size_t n = 0;
@@ -105,15 +132,9 @@ TEST(SafeGoHardeningExitTest, FailedThreadCreationThrowsSystemErrorAndRegistersN
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
-        std::size_t vm_kb = 0;
-        std::ifstream status("/proc/self/status");
-        for (std::string line; std::getline(status, line);) {
-          if (line.rfind("VmSize:", 0) == 0) vm_kb = std::stoul(line.substr(7));
-        }
-        rlimit lim{};
-        getrlimit(RLIMIT_AS, &lim);
-        lim.rlim_cur = (vm_kb + 2048) * 1024;  // 2 MiB of room: less than one thread stack
-        setrlimit(RLIMIT_AS, &lim);
+        // The reaper (started by the first safe_go) is running: the task's own thread is what fails.
+        tether::safe_go(tether::background(), "warm-up", tether::policy::keep_running, [] {}).join();
+        cap_address_space(thread_stack_size() / 2);  // less room than one thread stack
         int code = 1;
         try {
           tether::safe_go(tether::background(), "no-room", tether::policy::keep_running, [] {});
@@ -127,6 +148,42 @@ TEST(SafeGoHardeningExitTest, FailedThreadCreationThrowsSystemErrorAndRegistersN
         std::_Exit(code);
       },
       ::testing::ExitedWithCode(0), "system_error live=0 snapshot=0");
+#endif
+}
+
+// The same for the pool's threads, started by the first spawn in the process: the spawn throws, nothing is
+// queued, and a later spawn (with room again) starts exactly the missing threads (before the fix, it started
+// every worker again after a partial start).
+TEST(SafeGoHardeningExitTest, FailedPoolStartThrowsSystemErrorAndALaterSpawnRetries) {
+#ifdef TETHER_TEST_SANITIZED
+  GTEST_SKIP() << "RLIMIT_AS cannot be used under a sanitizer";
+#else
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        const rlimit saved = cap_address_space(thread_stack_size() * 3 / 2);  // room for one thread, not two
+        tether::task_group g(tether::background(), "no-pool");
+        const std::size_t before = os_threads();
+        int code = 1;
+        try {
+          g.spawn([] {});
+        } catch (const std::system_error&) {
+          code = g.pending() == 0 && tether::registry::live_count() == 0 ? 2 : 3;
+        }
+        setrlimit(RLIMIT_AS, &saved);
+        if (code == 2) {
+          std::atomic<int> ran{0};
+          g.spawn([&] { ++ran; });
+          g.wait();
+          // Every worker and the monitor, once: none started twice.
+          const std::size_t added = os_threads() - before;
+          std::fprintf(stderr, "ran=%d extra_threads_ok=%d\n", ran.load(), added == tether::pool_threads() + 1 ? 1 : 0);
+          code = 0;
+        }
+        std::fflush(stderr);
+        std::_Exit(code);
+      },
+      ::testing::ExitedWithCode(0), "ran=1 extra_threads_ok=1");
 #endif
 }
 

@@ -138,7 +138,8 @@ class task_group {
   /// Throws std::invalid_argument if `fn` is null (a null function or member pointer, an empty std::function,
   /// any body whose bool conversion is false); std::logic_error if every slot of the limited group is held by
   /// its own tasks blocked in spawn() on it, this call included (a self-deadlock: nothing could free a
-  /// slot); whatever copying or moving `fn` throws. Nothing is queued when it throws.
+  /// slot); std::system_error if the OS refuses the shared pool's threads (started by the first spawn in the
+  /// process; a later spawn retries); whatever copying or moving `fn` throws. Nothing is queued when it throws.
   template <class F>
   void spawn(F&& fn, std::source_location where = std::source_location::current()) {
     static_assert(detail::task_body<std::decay_t<F>>,
@@ -149,7 +150,7 @@ class task_group {
   }
 
   /// Like spawn(), but returns false instead of blocking when the limited group is full (`fn` is then left
-  /// untouched). Throws std::invalid_argument for a null `fn`.
+  /// untouched). Throws std::invalid_argument for a null `fn`, and like spawn() otherwise (never logic_error).
   template <class F>
   bool try_spawn(F&& fn, std::source_location where = std::source_location::current()) {
     static_assert(detail::task_body<std::decay_t<F>>,
