@@ -132,8 +132,11 @@ TEST(SafeGoHardeningExitTest, FailedThreadCreationThrowsSystemErrorAndRegistersN
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
-        // The reaper (started by the first safe_go) is running: the task's own thread is what fails.
-        tether::safe_go(tether::background(), "warm-up", tether::policy::keep_running, [] {}).join();
+        // Start the reaper (with the first safe_go) first, so that the task's own thread is what fails. The
+        // warm-up task stays alive meanwhile: glibc would reuse the stack of a finished thread.
+        std::atomic<bool> release{false};
+        auto warm_up = tether::safe_go(tether::background(), "warm-up", tether::policy::keep_running,
+                                       [&] { release.wait(false); });
         cap_address_space(thread_stack_size() / 2);  // less room than one thread stack
         int code = 1;
         try {
@@ -141,13 +144,16 @@ TEST(SafeGoHardeningExitTest, FailedThreadCreationThrowsSystemErrorAndRegistersN
           std::fprintf(stderr, "spawned?\n");
         } catch (const std::system_error& e) {
           std::fprintf(stderr, "system_error live=%zu snapshot=%zu\n", tether::registry::live_count(),
-                       tether::registry::snapshot().size());
+                       tether::registry::snapshot().size());  // only the warm-up task
           code = 0;
         }
+        release = true;
+        release.notify_all();
+        warm_up.join();
         std::fflush(stderr);
         std::_Exit(code);
       },
-      ::testing::ExitedWithCode(0), "system_error live=0 snapshot=0");
+      ::testing::ExitedWithCode(0), "system_error live=1 snapshot=1");
 #endif
 }
 
