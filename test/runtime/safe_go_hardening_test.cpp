@@ -91,10 +91,11 @@ TEST(SafeGoHardening, FireAndForgetFloodKeepsFinishedThreadsBounded) {
   }
   EXPECT_TRUE(tether::registry::wait_idle(kSafety));
   // The runtime bounds finished-but-unjoined threads at 64; a few more exist (the reaper itself, threads
-  // between the end of their body and their hand-over).
-  EXPECT_LE(worst, 96U) << "finished threads not yet joined piled up to " << worst;
-  EXPECT_TRUE(tether_test::eventually([&] { return os_threads() <= base + 2; }))
-      << os_threads() << " threads, " << base << " before";
+  // between the end of their body and their hand-over, which a loaded machine may preempt there). Before
+  // the fix: 1,000-1,800 here, growing with the spawn rate.
+  EXPECT_LE(worst, 128U) << "finished threads not yet joined piled up to " << worst;
+  EXPECT_TRUE(tether_test::eventually([&] { return os_threads() <= base + 4; }))
+      << os_threads() << " threads, " << base << " before";  // + the reaper (started by this test's first spawn)
 }
 
 // Bug 5: null bodies are rejected at the call with std::invalid_argument; nothing is registered.
