@@ -102,8 +102,7 @@ constexpr std::size_t pending_of(std::uint64_t state) noexcept { return static_c
 struct group_state {
   std::string component;
   std::size_t limit = 0;  // 0: none
-  context parent;         // each batch's context is a new child of it
-  context ctx;            // the current batch's; replaced (under m) only while no task runs (reopen())
+  context ctx;  // the current batch's: a child of the parent; replaced (under m) only while no task runs (reopen())
   cancel_fn cancel_ctx;
 
   // See the state word above (pending, closed, waiters).
@@ -134,6 +133,13 @@ std::size_t frames_of(const group_state& g) noexcept {
   std::size_t n = 0;
   for (const run_frame* f = tl_frames; f != nullptr; f = f->outer) n += f->group == &g ? 1 : 0;
   return n;
+}
+
+bool runs_task_of(const group_state& g) noexcept {
+  for (const run_frame* f = tl_frames; f != nullptr; f = f->outer) {
+    if (f->group == &g) return true;
+  }
+  return false;
 }
 thread_local bool tl_pool_worker = false;
 thread_local std::int32_t tl_slot = -1;  // the calling thread's slot; assigned on first use
@@ -1155,7 +1161,7 @@ void unregister_group(group_state& g) noexcept {
 // Waits for the group's pending count to reach zero, running its queued jobs meanwhile. Returns false on
 // timeout.
 bool wait_done(group_state& g, std::optional<std::chrono::steady_clock::time_point> deadline) {
-  if (frames_of(g) != 0) {
+  if (runs_task_of(g)) {
     throw std::logic_error("tether::task_group: wait called from one of the group's own tasks ('" + g.component +
                            "') would wait for itself");
   }
@@ -1175,7 +1181,8 @@ void reopen(group_state& g) {
   std::lock_guard lk(g.m);
   if ((g.state.load(std::memory_order_seq_cst) & kClosed) == 0) return;  // another spawn reopened it
   const std::stop_token stop_at_exit = shutdown_token();
-  auto node = make_child(g.parent, &stop_at_exit, std::nullopt);
+  const context parent = context_access::make(context_access::node(g.ctx)->parent);  // kept by every batch's node
+  auto node = make_child(parent, &stop_at_exit, std::nullopt);
   g.cancel_ctx = context_access::make_cancel(node);
   g.ctx = context_access::make(std::move(node));
   g.errors.clear();
@@ -1290,7 +1297,6 @@ task_group::task_group(const context& parent, std::string_view component, std::o
   if (limit && *limit == 0) throw std::invalid_argument("tether::task_group: limit must be at least 1");
   st_->component.assign(component);
   st_->limit = limit.value_or(0);
-  st_->parent = parent;
   const std::stop_token stop_at_exit = detail::shutdown_token();
   auto node = detail::make_child(parent, &stop_at_exit, std::nullopt);
   st_->cancel_ctx = detail::context_access::make_cancel(node);
