@@ -403,19 +403,28 @@ namespace {
 struct park_bucket {
   std::mutex m;
   std::condition_variable cv;
-  // Bumped by a spawn that sees threads parked on its group, so a helper asleep in wait() comes back for the
-  // new task. It lives here, not in the group, because the spawn bumps it after its last access to the group.
-  std::atomic<std::uint64_t> push_epoch{0};
-  // Threads parked (or about to park) in this bucket, on any group.
-  std::atomic<std::uint64_t> parked{0};
 };
 constexpr std::size_t kParkBuckets = 256;
 
+inline std::size_t bucket_index(const void* key) noexcept {
+  return static_cast<std::size_t>((static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(key)) *
+                                   0x9E3779B97F4A7C15ULL) >> 56);
+}
+
 park_bucket& bucket_for(const void* key) {
   static auto* buckets = new std::array<park_bucket, kParkBuckets>;  // immortal
-  const auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(key)) * 0x9E3779B97F4A7C15ULL;
-  return (*buckets)[h >> 56];
+  return (*buckets)[bucket_index(key)];
 }
+
+// Per bucket, what a spawn reads after its last access to the group (wake_helpers): the threads parked (or
+// about to park) in the bucket, on any group, and an epoch bumped by a spawn that sees them, so a helper
+// asleep in wait() comes back for the new task. Constant-initialized and trivially destructible: no
+// initialization guard on the spawn path, and usable until the very end of the process.
+struct park_count {
+  std::atomic<std::uint64_t> parked{0};
+  std::atomic<std::uint64_t> push_epoch{0};
+};
+constinit std::array<park_count, kParkBuckets> park_counts{};
 
 // Sleeps while `still()` (evaluated under the bucket's mutex) holds, or until `deadline`.
 template <class Pred>
@@ -453,10 +462,10 @@ void complete(group_state& g, std::size_t limit) noexcept {
 // seq_cst store of `nonempty` came after its look, so this load sees it; if it locked our slot before we
 // did, its announcement happened before our push, so this load sees it too; otherwise it found the job.
 // A waiter of another group in the same bucket costs a spurious look.
-void wake_helpers(const void* key) noexcept {
-  park_bucket& b = bucket_for(key);
-  if (b.parked.load(std::memory_order_seq_cst) != 0) {
-    b.push_epoch.fetch_add(1, std::memory_order_seq_cst);
+inline void wake_helpers(const void* key) noexcept {
+  park_count& c = park_counts[bucket_index(key)];
+  if (c.parked.load(std::memory_order_seq_cst) != 0) {
+    c.push_epoch.fetch_add(1, std::memory_order_seq_cst);
     unpark_all(key);
   }
 }
@@ -651,7 +660,7 @@ class pool {
   template <class Done>
   bool wait_group(group_state& g, Done done, bool help, std::optional<std::chrono::steady_clock::time_point> deadline,
                   std::size_t spawner_frames = 0) {
-    park_bucket& bucket = bucket_for(&g);
+    park_count& bucket = park_counts[bucket_index(&g)];
     for (;;) {
       if (done(g.state.load(std::memory_order_seq_cst))) return true;
       if (deadline && std::chrono::steady_clock::now() >= *deadline) return false;
@@ -1216,15 +1225,17 @@ void collect_group_tasks(std::vector<task_info>& out) { the_pool().collect(out, 
 namespace {
 
 // A reservation that saw the closed bit starts the next batch before its job can exist.
-bool reserved(group_state& g, std::uint64_t old) {
-  if ((old & kClosed) != 0) {
-    try {
-      reopen(g);
-    } catch (...) {
-      group_unreserve(g);
-      throw;
-    }
+[[gnu::noinline]] void reopen_reserved(group_state& g) {
+  try {
+    reopen(g);
+  } catch (...) {
+    group_unreserve(g);
+    throw;
   }
+}
+
+inline bool reserved(group_state& g, std::uint64_t old) {
+  if ((old & kClosed) != 0) [[unlikely]] reopen_reserved(g);
   return true;
 }
 
