@@ -61,8 +61,10 @@ bool wait_idle(std::chrono::steady_clock::duration timeout);
 void set_tracking(bool on) noexcept;
 bool tracking() noexcept;
 
-/// How long the runtime waits at process exit for cancelled tasks to finish before reporting them on
-/// stderr and leaving them to the OS (default 2 s). See docs/runtime.md, "Threading model".
+/// How long the runtime waits at process exit for cancelled tasks to finish (default 2 s; one grace period
+/// for the whole exit handler). Tasks still running then are reported on stderr and the process ends at once
+/// with _Exit(status), without static destructors (which would race them). See docs/runtime.md,
+/// "Threading model".
 void set_exit_grace(std::chrono::steady_clock::duration grace) noexcept;
 
 }  // namespace registry
