@@ -8,11 +8,14 @@
 #include <tether/safe_go.h>
 
 #include "context_node.h"
+#include "fork.h"
 #include "shutdown.h"
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -44,10 +47,12 @@ struct hooks_state {
   std::atomic<std::uint64_t> failed{0};
 };
 
-hooks_state& hooks() {
+hooks_state*& hooks_ptr() {
   static hooks_state* h = new hooks_state;  // immortal: tasks may fail during static destruction
-  return *h;
+  return h;                                 // (replaced in a forked child: safe_go_atfork)
 }
+
+hooks_state& hooks() { return *hooks_ptr(); }
 
 struct reaper_state {
   std::mutex m;
@@ -56,10 +61,12 @@ struct reaper_state {
   std::size_t running = 0;  // safe_go threads that have not yet finished (parked or handle-owned)
 };
 
-reaper_state& reaper() {
-  static reaper_state* r = new reaper_state;
-  return *r;
+reaper_state*& reaper_ptr() {
+  static reaper_state* r = new reaper_state;  // replaced in a forked child: safe_go_atfork
+  return r;
 }
+
+reaper_state& reaper() { return *reaper_ptr(); }
 
 // Called by a finishing thread with its own std::thread object: park it, join the previous one.
 void hand_over(std::thread self) noexcept {
@@ -262,6 +269,39 @@ void reaper_shutdown() noexcept {
     last = std::move(reaper().last);
   }
   if (last.joinable() && last.get_id() != std::this_thread::get_id()) last.join();
+}
+
+// fork(): the parent's safe_go threads do not exist in the child. A fresh reaper, so the child's exit does not
+// wait for (or join) them; the error hook and the failure count carry over.
+void safe_go_atfork(fork_phase phase) noexcept {
+  hooks_state* const old_hooks = hooks_ptr();
+  switch (phase) {
+    case fork_phase::prepare:
+      old_hooks->m.lock();  // the hook is copied consistently into the child
+      return;
+    case fork_phase::parent:
+      old_hooks->m.unlock();
+      return;
+    case fork_phase::child:
+      break;
+  }
+  auto* fresh_hooks = new (std::nothrow) hooks_state;
+  auto* fresh_reaper = new (std::nothrow) reaper_state;
+  if (fresh_hooks == nullptr || fresh_reaper == nullptr) {
+    std::fputs("tether: out of memory rebuilding safe_go state in a forked child\n", stderr);
+    std::abort();
+  }
+  try {
+    fresh_hooks->hook = old_hooks->hook;
+  } catch (...) {
+    // The hook could not be copied: the child reports through the default hook.
+  }
+  fresh_hooks->failed.store(old_hooks->failed.load());
+  old_hooks->m.unlock();
+  keep_forever(old_hooks);
+  keep_forever(reaper_ptr());
+  hooks_ptr() = fresh_hooks;
+  reaper_ptr() = fresh_reaper;
 }
 
 }  // namespace detail

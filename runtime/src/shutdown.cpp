@@ -5,20 +5,24 @@
 // immortal (never destroyed), so handles released later during static destruction stay valid.
 #include <tether/registry.h>
 
+#include "fork.h"
 #include "shutdown.h"
 #include "timer.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <new>
 
 namespace tether::detail {
 namespace {
 
-std::stop_source& shutdown_source() {
-  static auto* s = new std::stop_source;
-  return *s;
+std::stop_source*& shutdown_source_ptr() {
+  static auto* s = new std::stop_source;  // replaced in a forked child (shutdown_atfork)
+  return s;
 }
+
+std::stop_source& shutdown_source() { return *shutdown_source_ptr(); }
 
 void on_exit() noexcept {
   // Cancels every safe_go task and every task_group context (they are all linked to this token).
@@ -46,7 +50,20 @@ void on_exit() noexcept {
 
 void ensure_exit_handler() {
   static std::once_flag once;
-  std::call_once(once, [] { std::atexit(on_exit); });
+  std::call_once(once, [] {
+    std::atexit(on_exit);
+    register_fork_handlers();
+  });
+}
+
+void shutdown_atfork(fork_phase phase) noexcept {
+  if (phase != fork_phase::child) return;
+  // The parent's tasks stay linked to the old source; they do not run in the child, and the child's exit must
+  // not run their stop callbacks.
+  auto* fresh = new (std::nothrow) std::stop_source;
+  if (fresh == nullptr) return;
+  keep_forever(shutdown_source_ptr());
+  shutdown_source_ptr() = fresh;
 }
 
 std::stop_token shutdown_token() noexcept { return shutdown_source().get_token(); }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <stop_token>
 #include <system_error>
 #include <type_traits>
@@ -104,13 +105,18 @@ cancelable with_cancel(const context& parent);
 /// already-expired context.
 cancelable with_deadline(const context& parent, std::chrono::steady_clock::time_point deadline);
 
-/// with_deadline(parent, now + timeout). Timeouts beyond ~30 years mean "no deadline".
+/// with_deadline(parent, now + timeout), saturating instead of overflowing: a timeout <= 0 (down to
+/// duration::min()) yields an already-expired context, one beyond the clock's range (or beyond ~30 years, for
+/// other duration types) means "no deadline". Throws std::invalid_argument for a NaN (floating-point) timeout.
 cancelable with_timeout(const context& parent, std::chrono::steady_clock::duration timeout);
 
 template <class Rep, class Period>
 cancelable with_timeout(const context& parent, std::chrono::duration<Rep, Period> timeout) {
-  // Saturate instead of overflowing the steady_clock representation.
-  if (std::chrono::duration<double>(timeout).count() > 1e9) return with_cancel(parent);
+  // Saturate instead of overflowing the steady_clock representation (as sleep_for does).
+  const double seconds = std::chrono::duration<double>(timeout).count();
+  if (seconds != seconds) throw std::invalid_argument("tether::with_timeout: timeout is NaN");
+  if (seconds > 1e9) return with_cancel(parent);
+  if (seconds < -1e9) return with_timeout(parent, std::chrono::steady_clock::duration::min());
   return with_timeout(parent, std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
 }
 
