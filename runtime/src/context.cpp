@@ -89,11 +89,14 @@ bool context_node::claim(errc why) noexcept {
   return state.compare_exchange_strong(expected, claimed, std::memory_order_acq_rel, std::memory_order_acquire);
 }
 
-void context_node::finish() noexcept {
+void context_node::stop() noexcept {
   if (own_timer) timer_disarm(this);  // free the timer entry now rather than at the deadline
-  // Runs the user's stop_callbacks and the children's propagate callbacks (which claim the children and put
-  // them on this thread's work list) on this thread.
+  // Runs the user's stop_callbacks and the children's propagate callbacks (which claim the children and push
+  // them onto this thread's work list) on this thread.
   source.request_stop();
+}
+
+void context_node::mark_finished() noexcept {
   state.fetch_or(kFinished, std::memory_order_acq_rel);
   state.notify_all();
 }
@@ -108,17 +111,25 @@ void context_node::wait_finished() const noexcept {
   }
 }
 
-// Finishes `first` (claimed by the caller, alive for the call) and every descendant claimed on the way.
+// Finishes `first` (claimed by the caller, alive for the call) and every descendant claimed on the way,
+// depth-first with an explicit stack (the nodes' next_pending links). A node is marked finished only after
+// its whole subtree is, so a thread waiting for it (wait_finished) sees the subtree cancelled.
 void run_cancellation(context_node* first) noexcept {
   std::shared_ptr<context_node> head;
   std::shared_ptr<context_node>* const outer = std::exchange(tl_pending, &head);
   ++tl_depth;
-  first->finish();
+  first->stop();
   while (head) {
-    std::shared_ptr<context_node> n = std::move(head);
+    if (!head->stopped) {
+      head->stopped = true;
+      head->stop();  // pushes its claimed children above it
+      continue;
+    }
+    std::shared_ptr<context_node> n = std::move(head);  // its subtree is done
     head = std::move(n->next_pending);
-    n->finish();
+    n->mark_finished();
   }
+  first->mark_finished();
   --tl_depth;
   tl_pending = outer;
 }

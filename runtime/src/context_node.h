@@ -20,10 +20,11 @@ using timer_queue = std::multimap<std::chrono::steady_clock::time_point, context
 
 // Cancellation of a node happens in two steps. Claiming sets the reason (one compare-and-swap: the first
 // reason wins, and cancelled() is true from then on). Finishing runs the node's stop callbacks - among
-// them its children's links, which claim the children - and then marks the node finished. A thread that
-// claims a node finishes it and every descendant it claims in one loop (no recursion per level: a chain a
-// million levels deep costs no stack). A cancel() that finds a node already claimed by another thread
-// waits until that node is finished, so when cancel() returns the whole subtree is cancelled.
+// them its children's links, which claim the children - then finishes the claimed children the same way,
+// and only then marks the node finished. A thread that claims a node finishes it and every descendant it
+// claims in one loop (no recursion per level: a chain a million levels deep costs no stack). A cancel() that
+// finds a node already claimed by another thread waits until that node is finished, so when cancel()
+// returns the whole subtree is cancelled.
 struct context_node : std::enable_shared_from_this<context_node> {
   // Called on the thread that cancels the parent (std::stop_source::request_stop runs callbacks inline).
   struct propagate {
@@ -69,8 +70,10 @@ struct context_node : std::enable_shared_from_this<context_node> {
   timer_queue::iterator timer_pos{};
   bool timer_armed = false;
 
-  // The claiming thread's work list (claimed, not yet finished); only that thread touches it.
+  // The claiming thread's work list (claimed, not yet finished) and whether the node's callbacks have run;
+  // only that thread touches them.
   std::shared_ptr<context_node> next_pending;
+  bool stopped = false;
 
   // Declared last so they are destroyed first: deregistering them (which waits for an in-flight callback
   // on another thread) happens while every other member is still alive.
@@ -79,7 +82,8 @@ struct context_node : std::enable_shared_from_this<context_node> {
 
  private:
   bool claim(errc why) noexcept;
-  void finish() noexcept;
+  void stop() noexcept;
+  void mark_finished() noexcept;
   void wait_finished() const noexcept;
   friend void run_cancellation(context_node* first) noexcept;
 };

@@ -77,7 +77,7 @@ TEST(ContextAdversarial, CancelReturnsOnlyOnceTheSubtreeIsCancelled) {
 TEST(ContextAdversarial, ConcurrentCancelOfAncestorsLeavesNoLiveDescendant) {
   // A storm: every level cancelled from its own thread at once. Whichever call returns, the leaf below it
   // must already be cancelled.
-  for (int round = 0; round < 50; ++round) {
+  for (int round = 0; round < 100; ++round) {
     constexpr int kDepth = 8;
     std::vector<tether::cancelable> chain;
     chain.push_back(tether::with_cancel(tether::background()));
