@@ -29,15 +29,7 @@ using namespace std::chrono_literals;
 using tether_test::eventually;
 using tether_test::gate;
 using tether_test::kSafety;
-
-bool wait_done(const tether::context& c, std::chrono::steady_clock::duration timeout = kSafety) {
-  std::mutex m;
-  std::condition_variable_any cv;
-  std::unique_lock lk(m);
-  const std::stop_token tok = c.stop_token();
-  cv.wait_for(lk, tok, timeout, [] { return false; });
-  return tok.stop_requested();
-}
+using tether_test::wait_done;
 
 // ---------------------------------------------------------------------------------------------------------
 // Bug 3: cancel() must not return before the whole subtree is cancelled, even when another thread is
@@ -221,6 +213,14 @@ TEST(EveryClamp, HugeIntervalsWaitForCancellationWithoutCalling) {
 TEST(EveryClamp, RejectsNanInterval) {
   const std::chrono::duration<double> nan(std::numeric_limits<double>::quiet_NaN());
   EXPECT_THROW(tether::every(tether::background(), nan, [] {}), std::invalid_argument);
+}
+
+TEST(EveryClamp, SleepForNanReturnsAtOnceLikeANonPositiveDuration) {
+  const std::chrono::duration<double> nan(std::numeric_limits<double>::quiet_NaN());
+  EXPECT_TRUE(tether::sleep_for(tether::background(), nan));
+  auto [ctx, cancel] = tether::with_cancel(tether::background());
+  cancel();
+  EXPECT_FALSE(tether::sleep_for(ctx, nan));
 }
 
 TEST(TimeoutClamp, HugeNegativeTimeoutsAreAlreadyExpired) {
