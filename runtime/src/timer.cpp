@@ -26,9 +26,9 @@
 namespace tether::detail {
 namespace {
 
-// Enough for the stop callbacks that legitimately take a while (a callback that blocks for good is a bug; a
-// few of those still leave the rest of the helpers to everyone else). Measured cost of a helper: one idle
-// thread (8 MiB of reserved, mostly untouched stack).
+// Enough for the stop callbacks that legitimately take a while (a callback that blocks for good is a bug;
+// a few of those still leave the rest of the helpers to everyone else). A helper starts only when every
+// existing one is busy, so fast callbacks need one or two; an unneeded helper costs one idle thread.
 constexpr std::size_t kMaxHelpers = 16;
 
 struct helper {
