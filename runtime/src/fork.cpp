@@ -14,6 +14,8 @@
 // handles (their threads did not survive: join() would wait forever; dropping the handle is fine).
 #include "fork.h"
 
+#include <tether/context.h>
+
 #include <pthread.h>
 
 #include <mutex>
@@ -32,6 +34,13 @@ kept* g_kept = nullptr;  // written only in a forked child, while it has a singl
 
 void run_all(fork_phase phase) noexcept {
   if (phase == fork_phase::prepare) {
+    // Lazily built statics that the child may use: if another thread were initializing one at the moment of
+    // fork(), its guard would stay taken in the child forever (seen: a child hung in __cxa_guard_acquire).
+    // Using them here waits for that initialization instead. Each part does the same for its own.
+    (void)tether::background();
+    (void)tether::context_category();
+    std::atomic<std::uint32_t> probe{0};
+    probe.notify_all();  // libstdc++'s table of waiters for std::atomic::wait
     // Reverse of the child order is not needed: no prepare hook takes a lock while holding another's.
     timer_atfork(phase);
     pool_atfork(phase);

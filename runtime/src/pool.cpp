@@ -1098,6 +1098,12 @@ void pool_atfork(fork_phase phase) noexcept {
   auto& shards = group_shards();
   switch (phase) {
     case fork_phase::prepare:
+      // Finish the first use of every lazily built static here: one that another thread is initializing at
+      // the moment of fork() would leave its guard taken in the child, which would wait on it forever.
+      (void)spawn_time();
+      (void)depot_ptr();
+      (void)park_buckets();
+      (void)pool_ptr();
       for (auto& sh : shards) sh.m.lock();  // the group lists are consistent in the child
       return;
     case fork_phase::parent:

@@ -261,6 +261,7 @@ void set_exit_grace(std::chrono::steady_clock::duration grace) noexcept {
 namespace detail {
 
 void registry_atfork(fork_phase phase) noexcept {
+  if (phase == fork_phase::prepare) (void)state_ptr();  // built before the fork (see pool_atfork)
   if (phase != fork_phase::child) return;
   // The parent's safe_go threads do not exist here: start from an empty registry with the same settings.
   // (Group tasks are listed by the pool, which the pool's own hook empties.)

@@ -277,6 +277,7 @@ void safe_go_atfork(fork_phase phase) noexcept {
   hooks_state* const old_hooks = hooks_ptr();
   switch (phase) {
     case fork_phase::prepare:
+      (void)reaper_ptr();   // built before the fork (see pool_atfork)
       old_hooks->m.lock();  // the hook is copied consistently into the child
       return;
     case fork_phase::parent:

@@ -57,6 +57,7 @@ void ensure_exit_handler() {
 }
 
 void shutdown_atfork(fork_phase phase) noexcept {
+  if (phase == fork_phase::prepare) (void)shutdown_source_ptr();  // built before the fork (see pool_atfork)
   if (phase != fork_phase::child) return;
   // The parent's tasks stay linked to the old source; they do not run in the child, and the child's exit must
   // not run their stop callbacks.
