@@ -66,9 +66,9 @@ struct context_node : std::enable_shared_from_this<context_node> {
   const std::optional<std::chrono::steady_clock::time_point> deadline;
   const bool own_timer = false;
 
-  // Guarded by the timer's mutex.
+  // Guarded by the timer's mutex; timer_armed is also read without it, as a hint (timer_disarm).
   timer_queue::iterator timer_pos{};
-  bool timer_armed = false;
+  std::atomic<bool> timer_armed{false};
 
   // The claiming thread's work list (claimed, not yet finished) and whether the node's callbacks have run;
   // only that thread touches them.

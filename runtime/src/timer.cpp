@@ -68,11 +68,13 @@ struct timer_service {
         continue;
       }
       context_node* n = first->second;
-      queue.erase(first);
-      n->timer_armed = false;
-      // n's destructor needs this mutex to finish, so n is still a valid object here; lock() fails if it is
-      // already being destroyed, in which case nobody can observe the cancellation anyway.
+      // While n is armed, its destructor needs this mutex to finish (timer_disarm), so n is still a valid
+      // object here; lock() fails if it is already being destroyed, in which case nobody can observe the
+      // cancellation anyway. Only then is it marked unarmed: from that point its destructor may run to the
+      // end without the mutex, and n is not touched again (only `keep`).
       std::shared_ptr<context_node> keep = n->weak_from_this().lock();
+      queue.erase(first);
+      n->timer_armed.store(false);
       if (keep && keep->reason() == errc::none) {
         try {
           expired.push_back(std::move(keep));
@@ -164,18 +166,24 @@ void timer_arm(context_node* n, std::chrono::steady_clock::time_point when) {
     if (n->reason() != errc::none || n->timer_armed) return;
     if (!t.thread.joinable() && !t.stopping) t.start_locked();
     n->timer_pos = t.queue.emplace(when, n);
-    n->timer_armed = true;
+    n->timer_armed.store(true);
     notify = (n->timer_pos == t.queue.begin());  // only a new earliest deadline changes the wait
   }
   if (notify) t.cv.notify_one();
 }
 
 void timer_disarm(context_node* n) noexcept {
+  // Not armed (any more): nothing to take the mutex for. This is the common case - a context cancelled by its
+  // deadline was taken off the queue by the timer thread before a helper got it - and it keeps a helper that
+  // is cancelling a context from blocking on the mutex while a fork() holds it (which would leave that
+  // cancellation half done in the child). A stale `true` only costs the lock; a stale `false` (a cancel
+  // racing with the arming in make_child) leaves the entry until the deadline or the node's destruction.
+  if (!n->timer_armed.load()) return;
   auto& t = service();
   std::lock_guard lk(t.m);
-  if (!n->timer_armed) return;
+  if (!n->timer_armed.load()) return;
   t.queue.erase(n->timer_pos);
-  n->timer_armed = false;
+  n->timer_armed.store(false);
 }
 
 void timer_shutdown() noexcept {
