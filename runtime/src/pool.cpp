@@ -218,10 +218,7 @@ depot_state*& depot_ptr() {
   return d;                          // (replaced in a forked child: pool_atfork)
 }
 
-depot_state& depot() {
-  depot_state* d = depot_ptr();
-  return *d;
-}
+depot_state& depot() { return *depot_ptr(); }
 
 void free_list(free_block* b) noexcept {
   while (b != nullptr) {

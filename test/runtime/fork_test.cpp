@@ -32,7 +32,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // Everything a child checks; returns 0 or the number of the first failed step.
-int child_main(const tether::context& inherited_deadline) {
+int child_main(const tether::context& inherited_deadline, const tether::cancelable* half_cancelled = nullptr) {
   // 1. The registry is empty: the parent's tasks do not exist here.
   if (!tether::registry::snapshot().empty()) return 1;
   if (tether::registry::live_count() != 0) return 2;
@@ -70,12 +70,20 @@ int child_main(const tether::context& inherited_deadline) {
     t.join();
   }
   if (!tether::registry::wait_idle(30s)) return 9;
+  // 7. A context whose cancellation was running on a parent thread (blocked in a stop callback) at the fork:
+  //    it reports cancelled, a new child of it starts cancelled, and cancel() does not wait for the lost
+  //    thread (it would wait forever).
+  if (half_cancelled != nullptr) {
+    if (!half_cancelled->ctx.cancelled()) return 10;
+    auto sub = tether::with_cancel(half_cancelled->ctx);
+    if (!sub.ctx.cancelled() || !sub.ctx.stop_token().stop_requested()) return 11;
+    half_cancelled->cancel();
+  }
   return 0;
 }
 
-// Waits for `pid` for at most `limit`; a child still running then is killed and reported as hung.
-std::string reap(pid_t pid, std::chrono::steady_clock::duration limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
+// Waits for `pid` until `deadline`; a child still running then is killed and reported as hung.
+std::string reap(pid_t pid, std::chrono::steady_clock::time_point deadline) {
   for (;;) {
     int status = 0;
     const pid_t r = waitpid(pid, &status, WNOHANG);
@@ -108,6 +116,15 @@ TEST(Fork, ChildrenOfABusyProcessGetAFreshRuntime) {
   auto sleeper = tether::safe_go(stop, "parent-sleeper", tether::policy::keep_running,
                                  [](const tether::context& c) { tether::sleep_for(c, 1h); });
   ASSERT_FALSE(tether::registry::snapshot().empty());
+  // A deadline whose stop callback blocks: a timer helper of the parent is stuck in it during every fork.
+  auto slow = tether::with_timeout(tether::background(), 1ms);
+  std::atomic<bool> release_slow{false};
+  std::atomic<bool> slow_entered{false};
+  std::stop_callback blocker(slow.ctx.stop_token(), [&] {
+    slow_entered = true;
+    while (!release_slow) std::this_thread::sleep_for(1ms);
+  });
+  while (!slow_entered) std::this_thread::sleep_for(1ms);
 
   constexpr int kChildren = 30;
   std::vector<pid_t> children;
@@ -121,7 +138,7 @@ TEST(Fork, ChildrenOfABusyProcessGetAFreshRuntime) {
     const pid_t pid = fork();
     ASSERT_GE(pid, 0) << "fork failed";
     if (pid == 0) {
-      const int code = child_main(pending.back().ctx);
+      const int code = child_main(pending.back().ctx, &slow);
       // Half the children leave through exit() (the runtime's exit handler runs in the child), half through
       // _exit() (the usual way out of a forked child).
       if (i % 2 == 0) std::exit(code);
@@ -130,9 +147,11 @@ TEST(Fork, ChildrenOfABusyProcessGetAFreshRuntime) {
     children.push_back(pid);
     std::this_thread::sleep_for(std::chrono::microseconds(300 * (i % 5)));  // fork at varied moments
   }
+  release_slow = true;
   std::vector<std::string> failures;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;  // generous: only hung children reach it
   for (std::size_t i = 0; i < children.size(); ++i) {
-    const std::string r = reap(children[i], 120s);  // generous: only a hung child reaches it
+    const std::string r = reap(children[i], deadline);
     if (!r.empty()) failures.push_back("child " + std::to_string(i) + ": " + r);
   }
   stop_all();
@@ -165,10 +184,10 @@ TEST(Fork, ChildOfAForkedChildStillWorks) {
     if (grandchild < 0) _exit(20);
     if (grandchild == 0) _exit(child_main(dl.ctx));
     g.wait();
-    const std::string r = reap(grandchild, 120s);
+    const std::string r = reap(grandchild, std::chrono::steady_clock::now() + 120s);
     _exit(r.empty() ? 0 : 21);
   }
-  EXPECT_EQ(reap(pid, 120s), "");
+  EXPECT_EQ(reap(pid, std::chrono::steady_clock::now() + 120s), "");
 }
 
 }  // namespace
