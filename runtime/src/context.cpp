@@ -170,6 +170,10 @@ void context_node::propagate::operator()() const noexcept {
 
 void context_node::external::operator()() const noexcept { self->cancel(errc::cancelled); }
 
+// Counts as an enclosing cancellation loop: cancel() waits only at depth 0, propagate only at depth 1.
+no_cancel_wait::no_cancel_wait() noexcept { ++tl_depth; }
+no_cancel_wait::~no_cancel_wait() { --tl_depth; }
+
 std::shared_ptr<context_node> make_child(const context& parent, const std::stop_token* extra,
                                          std::optional<std::chrono::steady_clock::time_point> deadline) {
   const auto& p = context_access::node(parent);

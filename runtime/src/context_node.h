@@ -94,6 +94,16 @@ struct context_access {
   static cancel_fn make_cancel(const std::shared_ptr<context_node>& n) noexcept { return cancel_fn(n); }
 };
 
+// While one exists, cancellations made on this thread never wait for another thread's (the exit handler:
+// a stop callback stuck on another thread must not hang process exit).
+class no_cancel_wait {
+ public:
+  no_cancel_wait() noexcept;
+  ~no_cancel_wait();
+  no_cancel_wait(const no_cancel_wait&) = delete;
+  no_cancel_wait& operator=(const no_cancel_wait&) = delete;
+};
+
 // Builds a child of `parent`, optionally also linked to `extra` and bounded by `deadline`.
 std::shared_ptr<context_node> make_child(const context& parent, const std::stop_token* extra,
                                          std::optional<std::chrono::steady_clock::time_point> deadline);

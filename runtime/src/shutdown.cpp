@@ -5,6 +5,7 @@
 // immortal (never destroyed), so handles released later during static destruction stay valid.
 #include <tether/registry.h>
 
+#include "context_node.h"
 #include "fork.h"
 #include "shutdown.h"
 #include "timer.h"
@@ -25,8 +26,12 @@ std::stop_source*& shutdown_source_ptr() {
 std::stop_source& shutdown_source() { return *shutdown_source_ptr(); }
 
 void on_exit() noexcept {
-  // Cancels every safe_go task and every task_group context (they are all linked to this token).
-  shutdown_source().request_stop();
+  // Cancels every safe_go task and every task_group context (they are all linked to this token), without
+  // waiting for a cancellation another thread is running (its stop callback may never return).
+  {
+    const no_cancel_wait no_wait;
+    shutdown_source().request_stop();
+  }
   const bool idle = registry::wait_idle(exit_grace());
   if (!idle) {
     // A task that ignores cancellation cannot be joined without hanging exit forever. Say which, and leave

@@ -394,3 +394,37 @@ TEST(LeakCheckBlame, NoTrackingBlameWhileTrackingIsOn) {
 }
 
 }  // namespace
+
+namespace {
+
+// Exit cancels every task and group context through the runtime's shutdown token. A context whose
+// cancellation another thread is running - stuck in a stop callback - must not make exit wait for it.
+std::atomic<bool> stuck_forever{false};
+std::atomic<bool> stuck_entered{false};
+
+TEST(ExitWhileCancelling, ExitDoesNotWaitForAStuckCancellation) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        tether::registry::set_exit_grace(std::chrono::milliseconds(50));
+        static auto parent = tether::with_cancel(tether::background());
+        static auto* group = new tether::task_group(parent.ctx, "exit-group");  // linked to the exit token
+        group->spawn([] {});  // starts the pool, which registers the exit handler
+        group->wait();
+        static auto* stuck = new std::stop_callback(group->ctx().stop_token(), [] {
+          stuck_entered = true;
+          while (!stuck_forever) std::this_thread::sleep_for(1ms);  // never returns
+        });
+        // Another thread cancels the parent and is held in the group context's callback: the group's context is
+        // claimed by it and never finished.
+        static auto* canceller = new std::thread([c = parent.cancel] { c(); });
+        while (!stuck_entered) std::this_thread::sleep_for(1ms);
+        (void)stuck;
+        (void)canceller;
+        std::fprintf(stderr, "exiting\n");
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), "exiting");
+}
+
+}  // namespace
