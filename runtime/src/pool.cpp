@@ -53,6 +53,7 @@
 #include <tether/task_group.h>
 
 #include "context_node.h"
+#include "fork.h"
 #include "groups.h"
 #include "shutdown.h"
 
@@ -61,6 +62,7 @@
 #include <atomic>
 #include <bit>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <list>
@@ -242,10 +244,12 @@ struct depot_state {
   std::size_t count = 0;
 };
 
-depot_state& depot() {
+depot_state*& depot_ptr() {
   static auto* d = new depot_state;  // immortal: threads flush their caches until the very end
-  return *d;
+  return d;                          // (replaced in a forked child: pool_atfork)
 }
+
+depot_state& depot() { return *depot_ptr(); }
 
 void free_list(free_block* b) noexcept {
   while (b != nullptr) {
@@ -411,9 +415,13 @@ inline std::size_t bucket_index(const void* key) noexcept {
                                    0x9E3779B97F4A7C15ULL) >> 56);
 }
 
+std::array<park_bucket, kParkBuckets>*& park_buckets() {
+  static auto* buckets = new std::array<park_bucket, kParkBuckets>;  // immortal (replaced in a forked child)
+  return buckets;
+}
+
 park_bucket& bucket_for(const void* key) {
-  static auto* buckets = new std::array<park_bucket, kParkBuckets>;  // immortal
-  return (*buckets)[bucket_index(key)];
+  return (*park_buckets())[bucket_index(key)];
 }
 
 // Per bucket, what a spawn reads after its last access to the group (wake_helpers): the threads parked (or
@@ -1127,10 +1135,12 @@ class pool {
   std::list<extra_worker> extras_;  // guarded by mon_m_; bounded by kMaxExtra, retired entries are erased
 };
 
-pool& the_pool() {
+pool*& pool_ptr() {
   static pool* p = new pool;  // immortal: groups may finish during static destruction
-  return *p;
+  return p;                   // (replaced in a forked child: pool_atfork)
 }
+
+pool& the_pool() { return *pool_ptr(); }
 
 // ---------------------------------------------------------------------------------------------------------
 // Live groups (registry::live_count)
@@ -1166,6 +1176,60 @@ void unregister_group(group_state& g) noexcept {
   (g.reg_prev != nullptr ? g.reg_prev->reg_next : sh.head) = g.reg_next;
   if (g.reg_next != nullptr) g.reg_next->reg_prev = g.reg_prev;
 }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------
+// fork(): the child gets an empty pool (started again by its first spawn). Groups inherited from the parent
+// stay registered, but their tasks - queued, or running on the parent's threads - do not exist in the child:
+// they count as finished there (pending 0), so live_count() is 0 and such a group's wait() or destructor
+// returns instead of waiting forever. The old pool, job depot and parking buckets are abandoned: a lock in
+// them may be held by a thread that is gone.
+
+void pool_atfork(fork_phase phase) noexcept {
+  auto& shards = group_shards();
+  switch (phase) {
+    case fork_phase::prepare:
+      // Finish the first use of every lazily built static here: one that another thread is initializing at
+      // the moment of fork() would leave its guard taken in the child, which would wait on it forever.
+      (void)spawn_time();
+      (void)depot_ptr();
+      (void)park_buckets();
+      (void)pool_ptr();
+      for (auto& sh : shards) sh.m.lock();  // the group lists are consistent in the child
+      return;
+    case fork_phase::parent:
+      for (auto& sh : shards) sh.m.unlock();
+      return;
+    case fork_phase::child:
+      break;
+  }
+  for (auto& sh : shards) {
+    for (group_state* g = sh.head; g != nullptr; g = g->reg_next) {
+      // Nothing pending or parked; a batch closed by wait() stays closed (the next spawn starts a new one).
+      g->state.store(g->state.load(std::memory_order_relaxed) & kClosed, std::memory_order_relaxed);
+      g->blocked_in_spawn.store(0, std::memory_order_relaxed);
+    }
+    sh.m.unlock();
+  }
+  // The threads counted as parked were the parent's (the epochs may stay: they are only compared for change).
+  for (auto& c : park_counts) c.parked.store(0, std::memory_order_relaxed);
+  auto* fresh_pool = new (std::nothrow) pool;
+  auto* fresh_depot = new (std::nothrow) depot_state;
+  auto* fresh_buckets = new (std::nothrow) std::array<park_bucket, kParkBuckets>;
+  if (fresh_pool == nullptr || fresh_depot == nullptr || fresh_buckets == nullptr) {
+    std::fputs("tether: out of memory rebuilding the pool in a forked child\n", stderr);
+    std::abort();
+  }
+  keep_forever(pool_ptr());
+  keep_forever(depot_ptr());
+  keep_forever(park_buckets());
+  pool_ptr() = fresh_pool;
+  depot_ptr() = fresh_depot;
+  park_buckets() = fresh_buckets;
+}
+
+namespace {
 
 // Waits for the group's pending count to reach zero, running its queued jobs meanwhile. Returns false on
 // timeout.

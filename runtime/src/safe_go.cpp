@@ -12,11 +12,14 @@
 #include <tether/safe_go.h>
 
 #include "context_node.h"
+#include "fork.h"
 #include "shutdown.h"
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -60,10 +63,12 @@ struct hooks_state {
   std::atomic<std::uint64_t> failed{0};
 };
 
-hooks_state& hooks() {
+hooks_state*& hooks_ptr() {
   static hooks_state* h = new hooks_state;  // immortal: tasks may fail during static destruction
-  return *h;
+  return h;                                 // (replaced in a forked child: safe_go_atfork)
 }
+
+hooks_state& hooks() { return *hooks_ptr(); }
 
 // Finished-but-unjoined threads beyond this are joined by the spawning thread itself (see the top).
 constexpr std::size_t kMaxUnjoined = 64;
@@ -81,10 +86,13 @@ struct reaper_state {
   bool stopping = false;
 };
 
-reaper_state& reaper() {
-  static reaper_state* r = new reaper_state;  // immortal: handles may be released during static destruction
-  return *r;
+reaper_state*& reaper_ptr() {
+  // Immortal: handles may be released during static destruction. Replaced in a forked child (safe_go_atfork).
+  static reaper_state* r = new reaper_state;
+  return r;
 }
+
+reaper_state& reaper() { return *reaper_ptr(); }
 
 thread_local task_state* tl_task = nullptr;  // the safe_go task this thread runs, if any
 
@@ -384,6 +392,42 @@ void reaper_shutdown(std::chrono::steady_clock::time_point deadline) noexcept {
 }
 
 std::uint64_t own_thread_task() noexcept { return tl_task != nullptr ? tl_task->rec.id : 0; }
+
+// fork(): the parent's safe_go threads - its tasks and its reaper thread - do not exist in the child. A fresh
+// reaper state (not started, nothing queued, every count zero), so the child's first safe_go starts its own
+// reaper thread and the child's exit neither waits for the parent's tasks nor joins the parent's threads; the
+// error hook and the failure count carry over.
+void safe_go_atfork(fork_phase phase) noexcept {
+  hooks_state* const old_hooks = hooks_ptr();
+  switch (phase) {
+    case fork_phase::prepare:
+      (void)reaper_ptr();   // built before the fork (see pool_atfork)
+      old_hooks->m.lock();  // the hook is copied consistently into the child
+      return;
+    case fork_phase::parent:
+      old_hooks->m.unlock();
+      return;
+    case fork_phase::child:
+      break;
+  }
+  auto* fresh_hooks = new (std::nothrow) hooks_state;
+  auto* fresh_reaper = new (std::nothrow) reaper_state;
+  if (fresh_hooks == nullptr || fresh_reaper == nullptr) {
+    std::fputs("tether: out of memory rebuilding safe_go state in a forked child\n", stderr);
+    std::abort();
+  }
+  try {
+    fresh_hooks->hook = old_hooks->hook;
+  } catch (...) {
+    // The hook could not be copied: the child reports through the default hook.
+  }
+  fresh_hooks->failed.store(old_hooks->failed.load());
+  old_hooks->m.unlock();
+  keep_forever(old_hooks);
+  keep_forever(reaper_ptr());
+  hooks_ptr() = fresh_hooks;
+  reaper_ptr() = fresh_reaper;
+}
 
 }  // namespace detail
 }  // namespace tether

@@ -11,8 +11,12 @@
 // ends the process with _Exit(status): the remaining exit handlers and the static destructors would
 // otherwise run while those tasks still use the globals they destroy (ASan: use-after-free at exit).
 // Tasks running on the exiting thread itself (exit() called from a task) are neither waited for nor reported.
+// The cancellation at exit never waits for a cancellation another thread is running (no_cancel_wait): a
+// stuck stop callback there costs the grace period, not a hang.
 #include <tether/registry.h>
 
+#include "context_node.h"
+#include "fork.h"
 #include "shutdown.h"
 #include "timer.h"
 
@@ -21,15 +25,18 @@
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <new>
 #include <thread>
 
 namespace tether::detail {
 namespace {
 
-std::stop_source& shutdown_source() {
-  static auto* s = new std::stop_source;
-  return *s;
+std::stop_source*& shutdown_source_ptr() {
+  static auto* s = new std::stop_source;  // replaced in a forked child (shutdown_atfork)
+  return s;
 }
+
+std::stop_source& shutdown_source() { return *shutdown_source_ptr(); }
 
 // Waits until at most `own` tasks are live (the caller's own), or `deadline`. The common case (exit() from
 // a thread that runs no task) sleeps in wait_idle; exit() from a task polls, as live_count() never reaches 0.
@@ -68,8 +75,13 @@ bool wait_for_others(std::size_t own, std::chrono::steady_clock::time_point dead
 }
 
 void at_process_exit(int status) noexcept {
-  // Cancels every safe_go task and every task_group context (they are all linked to this token).
-  shutdown_source().request_stop();
+  // Cancels every safe_go task and every task_group context (they are all linked to this token), without
+  // waiting for a cancellation another thread is running (its stop callback may never return: that thread
+  // is then like a task ignoring cancellation, covered by the grace period below).
+  {
+    const no_cancel_wait no_wait;
+    shutdown_source().request_stop();
+  }
   const auto deadline = std::chrono::steady_clock::now() + exit_grace();
   std::vector<std::uint64_t> own;
   try {
@@ -101,7 +113,19 @@ void ensure_exit_handler() {
     // The exit status is not available to atexit handlers: a process ended early reports EXIT_FAILURE.
     std::atexit([] { at_process_exit(EXIT_FAILURE); });
 #endif
+    register_fork_handlers();
   });
+}
+
+void shutdown_atfork(fork_phase phase) noexcept {
+  if (phase == fork_phase::prepare) (void)shutdown_source_ptr();  // built before the fork (see pool_atfork)
+  if (phase != fork_phase::child) return;
+  // The parent's tasks stay linked to the old source; they do not run in the child, and the child's exit must
+  // not run their stop callbacks.
+  auto* fresh = new (std::nothrow) std::stop_source;
+  if (fresh == nullptr) return;
+  keep_forever(shutdown_source_ptr());
+  shutdown_source_ptr() = fresh;
 }
 
 std::stop_token shutdown_token() noexcept { return shutdown_source().get_token(); }
