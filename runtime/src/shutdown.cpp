@@ -11,8 +11,9 @@
 // ends the process with _Exit(status): the remaining exit handlers and the static destructors would
 // otherwise run while those tasks still use the globals they destroy (ASan: use-after-free at exit).
 // Tasks running on the exiting thread itself (exit() called from a task) are neither waited for nor reported.
-// The cancellation at exit never waits for a cancellation another thread is running (no_cancel_wait): a
-// stuck stop callback there costs the grace period, not a hang.
+// Deadline stop callbacks still running on the timer's helper threads at the deadline are treated like tasks
+// still running: reported, then _Exit. The cancellation at exit never waits for a cancellation another thread
+// is running (no_cancel_wait): a stuck stop callback there costs the grace period, not a hang.
 #include <tether/registry.h>
 
 #include "context_node.h"
@@ -49,19 +50,30 @@ bool wait_for_others(std::size_t own, std::chrono::steady_clock::time_point dead
   }
 }
 
-[[noreturn]] void report_and_end(int status, const std::vector<std::uint64_t>& own) noexcept {
+// `callbacks`: deadline stop callbacks still running on the timer's helpers (timer_shutdown).
+[[noreturn]] void report_and_end(int status, const std::vector<std::uint64_t>& own, std::size_t callbacks) noexcept {
   try {
+    const auto grace_ms =
+        static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(exit_grace()).count());
     auto left = registry::snapshot();
     std::erase_if(left, [&](const task_info& t) { return std::find(own.begin(), own.end(), t.id) != own.end(); });
     const std::size_t live = registry::live_count();
-    std::fprintf(stderr, "tether: at exit, %zu task(s) still running after the %lld ms grace period:\n",
-                 live > own.size() ? live - own.size() : 0,
-                 static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(exit_grace()).count()));
-    for (const auto& t : left) std::fprintf(stderr, "tether:   %s\n", describe(t).c_str());
+    const std::size_t tasks = live > own.size() ? live - own.size() : 0;
+    if (tasks != 0 || callbacks == 0) {
+      std::fprintf(stderr, "tether: at exit, %zu task(s) still running after the %lld ms grace period:\n", tasks,
+                   grace_ms);
+      for (const auto& t : left) std::fprintf(stderr, "tether:   %s\n", describe(t).c_str());
+    }
+    if (callbacks != 0) {
+      std::fprintf(stderr,
+                   "tether: at exit, %zu deadline stop callback(s) still running on the runtime's timer helpers "
+                   "after the %lld ms grace period\n",
+                   callbacks, grace_ms);
+    }
     std::fprintf(stderr,
                  "tether: ending the process now with status %d, without running static destructors (they "
-                 "would race the tasks above)\n",
-                 status);
+                 "would race the %s above)\n",
+                 status, tasks != 0 || callbacks == 0 ? "tasks" : "callbacks");
   } catch (...) {
   }
   // _Exit flushes nothing: flush what a normal exit would have.
@@ -96,10 +108,12 @@ void at_process_exit(int status) noexcept {
   }
   // A task that ignores cancellation cannot be joined without hanging exit forever, and must not run
   // during static destruction: say which, and end the process here.
-  if (!idle) report_and_end(status, own);
+  if (!idle) report_and_end(status, own, 0);
   pool_shutdown(true);
   reaper_shutdown(deadline);
-  timer_shutdown();
+  // A stop callback of an expired deadline still running on a timer helper is user code too: the same
+  // deadline, the same treatment.
+  if (const std::size_t callbacks = timer_shutdown(deadline); callbacks != 0) report_and_end(status, own, callbacks);
 }
 
 }  // namespace

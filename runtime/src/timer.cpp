@@ -9,13 +9,15 @@
 // helper is busy (inside a callback), up to kMaxHelpers; so deadlines of unrelated contexts do not wait for
 // each other's callbacks unless kMaxHelpers callbacks block at once. Expired contexts are handed over in
 // deadline order; with several helpers busy, their callbacks may run concurrently and finish in any order.
-// Everything starts on the first deadline and is stopped at process exit; a helper still inside a callback
-// then is left running, like a task that ignores cancellation.
+// Everything starts on the first deadline and is stopped at process exit. A helper still inside a callback
+// then is treated like a task that ignores cancellation: it gets what is left of the exit grace period, and
+// if it is still inside, the exit handler reports it and ends the process without static destructors.
 #include "timer.h"
 
 #include "fork.h"
 #include "shutdown.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <list>
@@ -136,6 +138,7 @@ struct timer_service {
       n.reset();  // may destroy the node, whose destructor takes the mutex: not held here
       lk.lock();
       self->busy = false;
+      if (stopping) cv.notify_all();  // timer_shutdown may be waiting for the busy helpers
     }
     self->exited = true;
   }
@@ -186,7 +189,7 @@ void timer_disarm(context_node* n) noexcept {
   n->timer_armed.store(false);
 }
 
-void timer_shutdown() noexcept {
+std::size_t timer_shutdown(std::chrono::steady_clock::time_point deadline) noexcept {
   auto& t = service();
   std::thread th;
   {
@@ -197,11 +200,21 @@ void timer_shutdown() noexcept {
   t.cv.notify_all();
   t.helper_cv.notify_all();
   if (th.joinable()) th.join();
-  // Idle helpers leave at once; one inside a stop callback is left to finish it (not joined, never detached:
-  // its std::thread stays in the immortal service).
+  // Idle helpers leave at once; one inside a stop callback gets until `deadline` to finish it. One still
+  // inside then is left running, like a task that ignores cancellation (not joined, never detached: its
+  // std::thread stays in the immortal service). The calling thread's own helper (exit() called from a stop
+  // callback on it) is never waited for.
   std::list<helper> leaving;
+  std::size_t stuck = 0;
   {
-    std::lock_guard lk(t.m);
+    std::unique_lock lk(t.m);
+    const auto self = std::this_thread::get_id();
+    const auto others_busy = [&] {
+      return std::count_if(t.helpers.begin(), t.helpers.end(),
+                           [&](const helper& h) { return h.busy && h.thread.get_id() != self; });
+    };
+    t.cv.wait_until(lk, deadline, [&] { return others_busy() == 0; });
+    stuck = static_cast<std::size_t>(others_busy());
     for (auto it = t.helpers.begin(); it != t.helpers.end();) {
       auto next = std::next(it);
       if (!it->busy) leaving.splice(leaving.end(), t.helpers, it);
@@ -209,6 +222,7 @@ void timer_shutdown() noexcept {
     }
   }
   for (auto& h : leaving) h.thread.join();
+  return stuck;
 }
 
 std::size_t timer_queue_size() noexcept {

@@ -1,5 +1,7 @@
 // safe_go and process exit under adversarial use (issue 10): fire-and-forget floods, null bodies, failed
-// thread creation, exit() from inside a task, tasks stuck past the exit grace period.
+// thread creation, exit() from inside a task, tasks (and deadline stop callbacks) stuck past the exit grace
+// period.
+#include <tether/context.h>
 #include <tether/registry.h>
 #include <tether/safe_go.h>
 #include <tether/sleep.h>
@@ -286,6 +288,47 @@ TEST(SafeGoHardeningExitTest, ExitFromATaskReportsOnlyTheOthers) {
       },
       ::testing::ExitedWithCode(5),
       AllOf(HasSubstr("1 task(s) still running"), HasSubstr("'other-stuck'"), Not(HasSubstr("'self-exiter'"))));
+}
+
+// A deadline's stop callback runs on a timer helper (user code, like a task): one still running after the
+// grace period gets the same treatment as a stuck task - reported, then _Exit without static destructors.
+TEST(SafeGoHardeningExitTest, StuckDeadlineCallbackAtExitEndsProcessWithoutStaticDestructors) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        g_probe_armed = true;
+        tether::registry::set_exit_grace(50ms);
+        static auto timed = tether::with_timeout(tether::background(), 1ms);
+        static std::atomic<bool> entered{false};
+        static auto* cb = new std::stop_callback(timed.ctx.stop_token(), [] {
+          entered = true;
+          while (!g_never.load()) std::this_thread::sleep_for(1ms);  // never returns
+        });
+        while (!entered.load()) std::this_thread::sleep_for(1ms);
+        (void)cb;
+        std::exit(6);
+      },
+      ::testing::ExitedWithCode(6),
+      AllOf(HasSubstr("1 deadline stop callback(s) still running on the runtime's timer helpers after the 50 ms "
+                      "grace period"),
+            HasSubstr("ending the process now with status 6"), Not(HasSubstr("task(s) still running")),
+            Not(HasSubstr("static destructors ran"))));
+}
+
+// exit() called from a deadline's stop callback: the helper it runs on is not waited for, nor reported.
+TEST(SafeGoHardeningExitTest, ExitFromADeadlineCallbackDoesNotWaitForItself) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        g_probe_armed = true;
+        tether::registry::set_exit_grace(10s);  // a self-wait would show as a report (or a 10 s wait)
+        static auto timed = tether::with_timeout(tether::background(), 1ms);
+        static auto* cb = new std::stop_callback(timed.ctx.stop_token(), [] { std::exit(8); });
+        (void)cb;
+        tether::sleep_for(tether::background(), 1h);
+      },
+      ::testing::ExitedWithCode(8),
+      AllOf(Not(HasSubstr("still running")), HasSubstr("static destructors ran")));
 }
 
 }  // namespace

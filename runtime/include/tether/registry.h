@@ -78,8 +78,8 @@ class tracking_scope {
 
 /// How long the runtime waits at process exit for cancelled tasks to finish (default 2 s; one grace period
 /// for the whole exit handler). Tasks still running then are reported on stderr and the process ends at once
-/// with _Exit(status), without static destructors (which would race them). See docs/runtime.md,
-/// "Threading model".
+/// with _Exit(status), without static destructors (which would race them); so is a deadline's stop callback
+/// still running on a timer helper. See docs/runtime.md, "Threading model".
 void set_exit_grace(std::chrono::steady_clock::duration grace) noexcept;
 
 }  // namespace registry
