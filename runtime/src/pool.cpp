@@ -1196,10 +1196,18 @@ void pool_atfork(fork_phase phase) noexcept {
       (void)depot_ptr();
       (void)park_buckets();
       (void)pool_ptr();
-      for (auto& sh : shards) sh.m.lock();  // the group lists are consistent in the child
+      // The group lists, and each group's errors and batch context, are consistent in the child. (A group's
+      // mutex is never held while taking a shard's: groups register and unregister outside it.)
+      for (auto& sh : shards) {
+        sh.m.lock();
+        for (group_state* g = sh.head; g != nullptr; g = g->reg_next) g->m.lock();
+      }
       return;
     case fork_phase::parent:
-      for (auto& sh : shards) sh.m.unlock();
+      for (auto& sh : shards) {
+        for (group_state* g = sh.head; g != nullptr; g = g->reg_next) g->m.unlock();
+        sh.m.unlock();
+      }
       return;
     case fork_phase::child:
       break;
@@ -1209,6 +1217,7 @@ void pool_atfork(fork_phase phase) noexcept {
       // Nothing pending or parked; a batch closed by wait() stays closed (the next spawn starts a new one).
       g->state.store(g->state.load(std::memory_order_relaxed) & kClosed, std::memory_order_relaxed);
       g->blocked_in_spawn.store(0, std::memory_order_relaxed);
+      g->m.unlock();
     }
     sh.m.unlock();
   }

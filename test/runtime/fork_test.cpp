@@ -70,6 +70,13 @@ int child_main(const tether::context& inherited_deadline, const tether::cancelab
     t.join();
   }
   if (!tether::registry::wait_idle(30s)) return 9;
+  // 6b. Fire-and-forget safe_go threads are joined by the child's own reaper (the parent's reaper thread, busy
+  //     with the parent's fire-and-forget threads at the fork, does not exist here), more than the bound of
+  //     unjoined threads; the child's exit() does not wait for the parent's threads either.
+  for (int i = 0; i < 100; ++i) {
+    auto t = tether::safe_go(tether::background(), "child-fire-and-forget", tether::policy::keep_running, [] {});
+  }
+  if (!tether::registry::wait_idle(30s)) return 12;
   // 7. A context whose cancellation was running on a parent thread (blocked in a stop callback) at the fork:
   //    it reports cancelled, a new child of it starts cancelled, and cancel() does not wait for the lost
   //    thread (it would wait forever).
@@ -131,6 +138,10 @@ TEST(Fork, ChildrenOfABusyProcessGetAFreshRuntime) {
   std::vector<tether::cancelable> pending;  // kept alive in the parent too
   for (int i = 0; i < kChildren; ++i) {
     pending.push_back(tether::with_timeout(tether::background(), 30ms));
+    // Fire-and-forget threads finish around the fork, so the reaper is busy too.
+    for (int k = 0; k < 4; ++k) {
+      auto t = tether::safe_go(tether::background(), "parent-fire-and-forget", tether::policy::keep_running, [] {});
+    }
     // Deadlines of other contexts expire around the fork, so the timer is busy too.
     (void)tether::with_timeout(tether::background(), std::chrono::microseconds(50 * (i % 4)));
     std::fflush(stdout);
