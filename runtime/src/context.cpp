@@ -1,8 +1,10 @@
 #include "context_node.h"
 
+#include "fork.h"
 #include "timer.h"
 
 #include <string>
+#include <utility>
 
 namespace tether {
 
@@ -38,29 +40,139 @@ std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), 
 
 namespace detail {
 
+namespace {
+
+// The work list of the cancellation loop running on this thread (null outside one), how deeply such loops
+// are nested on this thread (a stop callback may cancel another context), and the node whose link to its
+// parent is being registered (its propagate callback may run inline, before make_child returns).
+thread_local std::shared_ptr<context_node>* tl_pending = nullptr;
+thread_local int tl_depth = 0;
+thread_local const context_node* tl_registering = nullptr;
+
+// The releasing loop of ~context_node running on this thread, if any.
+thread_local std::shared_ptr<context_node>* tl_release = nullptr;
+
+}  // namespace
+
 context_node::context_node(std::shared_ptr<context_node> p,
                            std::optional<std::chrono::steady_clock::time_point> dl, bool own)
     : parent(std::move(p)), source(), deadline(dl), own_timer(own) {}
 
 context_node::~context_node() {
+  // Unlink first (waits for a callback of ours running on another thread), then drop the timer entry.
+  from_token.reset();
+  from_parent.reset();
   if (own_timer) timer_disarm(this);
+  if (!parent) return;
+  // Dropping the last reference to the parent destroys it, which drops its parent, and so on: a recursion as
+  // deep as the chain. Instead the outermost destructor on this thread releases the chain one level at a
+  // time; nested ones hand their parent to it. Each destructor releases exactly one parent, so one slot is
+  // enough.
+  if (tl_release != nullptr) {
+    // The slot is empty whenever a nested destructor runs; if it were not, `parent` would simply be released
+    // by the member destructor below (one level of recursion).
+    if (!*tl_release) *tl_release = std::move(parent);
+    return;
+  }
+  std::shared_ptr<context_node> next = std::move(parent);
+  tl_release = &next;
+  while (next) {
+    std::shared_ptr<context_node> p = std::move(next);
+    p.reset();  // may run a nested ~context_node, which moves its parent into `next`
+  }
+  tl_release = nullptr;
 }
 
-bool context_node::cancel(errc why) noexcept {
-  int expected = 0;
-  if (!err.compare_exchange_strong(expected, static_cast<int>(why), std::memory_order_acq_rel)) return false;
+bool context_node::claim(errc why) noexcept {
+  std::uint32_t expected = 0;
+  const std::uint32_t claimed = static_cast<std::uint32_t>(why) | (fork_generation() << kGenShift);
+  return state.compare_exchange_strong(expected, claimed, std::memory_order_acq_rel, std::memory_order_acquire);
+}
+
+void context_node::stop() noexcept {
   if (own_timer) timer_disarm(this);  // free the timer entry now rather than at the deadline
-  // Runs the children's propagate callbacks (and any user stop_callbacks) on this thread.
+  // Runs the user's stop_callbacks and the children's propagate callbacks (which claim the children and push
+  // them onto this thread's work list) on this thread.
   source.request_stop();
-  return true;
+}
+
+void context_node::mark_finished() noexcept {
+  state.fetch_or(kFinished, std::memory_order_acq_rel);
+  state.notify_all();
+}
+
+void context_node::wait_finished() const noexcept {
+  for (;;) {
+    const std::uint32_t s = state.load(std::memory_order_acquire);
+    if ((s & kFinished) != 0) return;
+    // Claimed before a fork by a thread that does not exist in this (child) process: it will never finish.
+    if ((s >> kGenShift) != (fork_generation() & (~0U >> kGenShift))) return;
+    state.wait(s, std::memory_order_acquire);
+  }
+}
+
+// Finishes `first` (claimed by the caller, alive for the call) and every descendant claimed on the way,
+// depth-first with an explicit stack (the nodes' next_pending links). A node is marked finished only after
+// its whole subtree is, so a thread waiting for it (wait_finished) sees the subtree cancelled.
+void run_cancellation(context_node* first) noexcept {
+  std::shared_ptr<context_node> head;
+  std::shared_ptr<context_node>* const outer = std::exchange(tl_pending, &head);
+  ++tl_depth;
+  first->stop();
+  while (head) {
+    if (!head->stopped) {
+      head->stopped = true;
+      head->stop();  // pushes its claimed children above it
+      continue;
+    }
+    std::shared_ptr<context_node> n = std::move(head);  // its subtree is done
+    head = std::move(n->next_pending);
+    n->mark_finished();
+  }
+  first->mark_finished();
+  --tl_depth;
+  tl_pending = outer;
+}
+
+void context_node::cancel(errc why) noexcept {
+  if (claim(why)) {
+    run_cancellation(this);
+  } else if (tl_depth == 0) {
+    wait_finished();  // another thread is cancelling this node: return only once its subtree is cancelled
+  }
+}
+
+void context_node::cancel_if_live(errc why) noexcept {
+  if (claim(why)) run_cancellation(this);
 }
 
 void context_node::propagate::operator()() const noexcept {
-  // The parent sets its reason before requesting stop, so it is visible here.
-  self->cancel(self->parent->reason());
+  context_node* const c = self;
+  // The parent set its reason before requesting stop, so it is visible here.
+  if (c->claim(c->parent->reason())) {
+    if (tl_pending != nullptr && c != tl_registering) {
+      // Inside a cancellation loop: queue the child instead of recursing into it.
+      if (std::shared_ptr<context_node> keep = c->weak_from_this().lock()) {
+        keep->next_pending = std::move(*tl_pending);
+        *tl_pending = std::move(keep);
+        return;
+      }
+      // The child is being destroyed (no handle, so no children either): finish it here.
+    }
+    run_cancellation(c);
+  } else if (tl_depth == 1) {
+    // Another thread is cancelling the child (its own cancel, a deadline, a linked token): like Go, which
+    // takes the child's lock, do not return before the child's subtree is cancelled. Only the outermost loop
+    // waits: a loop nested in a stop callback could be waiting for a node its own thread has yet to finish.
+    c->wait_finished();
+  }
 }
 
 void context_node::external::operator()() const noexcept { self->cancel(errc::cancelled); }
+
+// Counts as an enclosing cancellation loop: cancel() waits only at depth 0, propagate only at depth 1.
+no_cancel_wait::no_cancel_wait() noexcept { ++tl_depth; }
+no_cancel_wait::~no_cancel_wait() { --tl_depth; }
 
 std::shared_ptr<context_node> make_child(const context& parent, const std::stop_token* extra,
                                          std::optional<std::chrono::steady_clock::time_point> deadline) {
@@ -72,8 +184,13 @@ std::shared_ptr<context_node> make_child(const context& parent, const std::stop_
     own = true;
   }
   auto n = std::make_shared<context_node>(p, effective, own);
-  // Registering may run the callback at once (parent already cancelled); n is fully built by now.
-  if (p->source.stop_possible()) n->from_parent.emplace(p->source.get_token(), context_node::propagate{n.get()});
+  // Registering may run the callback at once (parent already cancelled); n is fully built by now. Then n is
+  // finished before make_child returns, even inside another cancellation loop.
+  if (p->source.stop_possible()) {
+    const context_node* const outer = std::exchange(tl_registering, n.get());
+    n->from_parent.emplace(p->source.get_token(), context_node::propagate{n.get()});
+    tl_registering = outer;
+  }
   if (extra != nullptr && extra->stop_possible()) n->from_token.emplace(*extra, context_node::external{n.get()});
   if (own) {
     if (*effective <= std::chrono::steady_clock::now()) {
@@ -93,7 +210,7 @@ using detail::context_node;
 context::context() noexcept : node_(background_node()) {}
 context::context(std::shared_ptr<detail::context_node> node) noexcept : node_(std::move(node)) {}
 
-bool context::cancelled() const noexcept { return node_->err.load(std::memory_order_acquire) != 0; }
+bool context::cancelled() const noexcept { return node_->reason() != errc::none; }
 
 std::error_code context::err() const noexcept {
   // errc::none has value 0, so a live context's err() is falsy and also == errc::none.
@@ -128,6 +245,9 @@ cancelable with_deadline(const context& parent, std::chrono::steady_clock::time_
 
 cancelable with_timeout(const context& parent, std::chrono::steady_clock::duration timeout) {
   const auto now = std::chrono::steady_clock::now();
+  // Saturate instead of overflowing: a non-positive timeout (even duration::min()) is already expired, one
+  // past the end of the clock's range means no deadline.
+  if (timeout <= std::chrono::steady_clock::duration::zero()) return with_deadline(parent, now);
   if (timeout > std::chrono::steady_clock::time_point::max() - now) return with_cancel(parent);
   return with_deadline(parent, now + timeout);
 }

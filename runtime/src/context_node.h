@@ -4,6 +4,7 @@
 #include <tether/context.h>
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +18,13 @@ struct context_node;
 // destroying a node removes its timer entry at once instead of leaving it until the deadline).
 using timer_queue = std::multimap<std::chrono::steady_clock::time_point, context_node*>;
 
+// Cancellation of a node happens in two steps. Claiming sets the reason (one compare-and-swap: the first
+// reason wins, and cancelled() is true from then on). Finishing runs the node's stop callbacks - among
+// them its children's links, which claim the children - then finishes the claimed children the same way,
+// and only then marks the node finished. A thread that claims a node finishes it and every descendant it
+// claims in one loop (no recursion per level: a chain a million levels deep costs no stack). A cancel() that
+// finds a node already claimed by another thread waits until that node is finished, so when cancel()
+// returns the whole subtree is cancelled.
 struct context_node : std::enable_shared_from_this<context_node> {
   // Called on the thread that cancels the parent (std::stop_source::request_stop runs callbacks inline).
   struct propagate {
@@ -36,32 +44,64 @@ struct context_node : std::enable_shared_from_this<context_node> {
   context_node(const context_node&) = delete;
   context_node& operator=(const context_node&) = delete;
 
-  // Returns true if this call cancelled the node (first reason wins).
-  bool cancel(errc why) noexcept;
+  // Claims and finishes the node; if another thread claimed it first, waits until it is finished (unless
+  // called from inside a stop callback, where waiting could wait for the calling thread itself).
+  void cancel(errc why) noexcept;
+  // For the timer: claims and finishes, but returns at once if the node was already claimed.
+  void cancel_if_live(errc why) noexcept;
 
-  errc reason() const noexcept { return static_cast<errc>(err.load(std::memory_order_acquire)); }
+  errc reason() const noexcept { return static_cast<errc>(state.load(std::memory_order_acquire) & kReasonMask); }
+
+  // Bits 0-1: errc (0 = live). Bit 2: finished. Bits 3-31: the fork generation of the claim (fork.h), so a
+  // forked child never waits for a claim made by a thread of its parent.
+  static constexpr std::uint32_t kReasonMask = 3;
+  static constexpr std::uint32_t kFinished = 4;
+  static constexpr unsigned kGenShift = 3;
 
   // Keeps the parent alive for as long as any descendant exists (so an ancestor's deadline still fires).
-  const std::shared_ptr<context_node> parent;
-  std::atomic<int> err{0};
+  // Released without recursion when a deep chain is destroyed (~context_node).
+  std::shared_ptr<context_node> parent;
+  std::atomic<std::uint32_t> state{0};
   std::stop_source source{std::nostopstate};
   const std::optional<std::chrono::steady_clock::time_point> deadline;
   const bool own_timer = false;
 
-  // Guarded by the timer's mutex.
+  // Guarded by the timer's mutex; timer_armed is also read without it, as a hint (timer_disarm).
   timer_queue::iterator timer_pos{};
-  bool timer_armed = false;
+  std::atomic<bool> timer_armed{false};
+
+  // The claiming thread's work list (claimed, not yet finished) and whether the node's callbacks have run;
+  // only that thread touches them.
+  std::shared_ptr<context_node> next_pending;
+  bool stopped = false;
 
   // Declared last so they are destroyed first: deregistering them (which waits for an in-flight callback
   // on another thread) happens while every other member is still alive.
   std::optional<std::stop_callback<propagate>> from_parent;
   std::optional<std::stop_callback<external>> from_token;
+
+ private:
+  bool claim(errc why) noexcept;
+  void stop() noexcept;
+  void mark_finished() noexcept;
+  void wait_finished() const noexcept;
+  friend void run_cancellation(context_node* first) noexcept;
 };
 
 struct context_access {
   static const std::shared_ptr<context_node>& node(const context& c) noexcept { return c.node_; }
   static context make(std::shared_ptr<context_node> n) noexcept { return context(std::move(n)); }
   static cancel_fn make_cancel(const std::shared_ptr<context_node>& n) noexcept { return cancel_fn(n); }
+};
+
+// While one exists, cancellations made on this thread never wait for another thread's (the exit handler:
+// a stop callback stuck on another thread must not hang process exit).
+class no_cancel_wait {
+ public:
+  no_cancel_wait() noexcept;
+  ~no_cancel_wait();
+  no_cancel_wait(const no_cancel_wait&) = delete;
+  no_cancel_wait& operator=(const no_cancel_wait&) = delete;
 };
 
 // Builds a child of `parent`, optionally also linked to `extra` and bounded by `deadline`.

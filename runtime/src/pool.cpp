@@ -22,10 +22,17 @@
 // never sleeps through a task it could run.
 //
 // Per-task synchronization. A group keeps one atomic word: pending tasks (reserved, queued or running; the
-// limit applies to it) and the number of threads parked on the group. A task's completion is one atomic
-// decrement; only when it drops pending to zero (or below the limit) with a thread parked does it wake
-// anyone, through a process-wide table of parking buckets keyed by the group's address, so a completing task
-// never touches its group after that decrement (the owner may destroy the group as soon as pending is zero).
+// limit applies to it), a "batch closed" bit (task_group reuse) and the number of threads parked on the
+// group. A task's completion is one atomic decrement; only when it drops pending to zero (or below the
+// limit) with a thread parked does it wake anyone, through a process-wide table of parking buckets keyed by
+// the group's address, so a completing task never touches its group after that decrement (the owner may
+// destroy the group as soon as nothing is pending).
+//
+// Spawns from other threads. A spawn's job may run and complete (on a worker, or on the owner helping in
+// wait()) as soon as it is queued, and the owner may then destroy the group while the spawning thread is
+// still inside spawn(). So, like errgroup.Go, a spawn never touches the group after queueing the job: to
+// find out whether threads parked on the group should come back for the new job, it looks at its parking
+// bucket (immortal, keyed by the group's address), which counts the threads parked there.
 //
 // Memory. A job (links, registry fields and the task's body) lives in a 128-byte block when the body fits,
 // recycled through per-thread caches that trade whole batches through a shared depot: a job spawned on one
@@ -46,6 +53,7 @@
 #include <tether/task_group.h>
 
 #include "context_node.h"
+#include "fork.h"
 #include "groups.h"
 #include "shutdown.h"
 
@@ -54,12 +62,14 @@
 #include <atomic>
 #include <bit>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <list>
 #include <mutex>
 #include <new>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #if defined(__has_feature)
@@ -79,27 +89,30 @@ namespace detail {
 
 namespace {
 
+// The group's state word: [pending: 43 bits][closed: 1][waiters: 20].
 constexpr unsigned kWaiterBits = 20;
 constexpr std::uint64_t kWaiterOne = 1;
 constexpr std::uint64_t kWaiterMask = (std::uint64_t{1} << kWaiterBits) - 1;
-constexpr std::uint64_t kPendingOne = std::uint64_t{1} << kWaiterBits;
+constexpr std::uint64_t kClosed = std::uint64_t{1} << kWaiterBits;  // the last batch ended in wait(): reopen on next spawn
+constexpr unsigned kPendingShift = kWaiterBits + 1;
+constexpr std::uint64_t kPendingOne = std::uint64_t{1} << kPendingShift;
 
-constexpr std::size_t pending_of(std::uint64_t state) noexcept { return static_cast<std::size_t>(state >> kWaiterBits); }
+constexpr std::size_t pending_of(std::uint64_t state) noexcept { return static_cast<std::size_t>(state >> kPendingShift); }
 
 }  // namespace
 
 struct group_state {
   std::string component;
   std::size_t limit = 0;  // 0: none
-  context ctx;
+  context ctx;  // the current batch's: a child of the parent; replaced (under m) only while no task runs (reopen())
   cancel_fn cancel_ctx;
 
-  // Pending tasks in the high bits, threads parked on the group in the low kWaiterBits bits.
+  // See the state word above (pending, closed, waiters).
   std::atomic<std::uint64_t> state{0};
-  // Bumped by a spawn that sees parked threads, so a helper asleep in wait() comes back for the new task.
-  std::atomic<std::uint64_t> push_epoch{0};
+  // Running tasks of this group whose threads are parked in a limited spawn() on it (self-deadlock check).
+  std::atomic<std::size_t> blocked_in_spawn{0};
 
-  mutable std::mutex m;  // errors
+  mutable std::mutex m;  // errors, and replacing ctx / cancel_ctx
   std::vector<std::exception_ptr> errors;
 
   // The list of live groups (registry::live_count sums their pending counts); its shard's mutex.
@@ -109,7 +122,27 @@ struct group_state {
 
 namespace {
 
-thread_local const group_state* tl_running_group = nullptr;
+// The group tasks running on this thread, innermost first (work-helping nests them): wait() and a blocked
+// spawn() look here for tasks of their own group, and process exit for the calling thread's own tasks.
+struct run_frame {
+  const group_state* group;
+  std::uint64_t id;
+  const run_frame* outer;
+};
+thread_local const run_frame* tl_frames = nullptr;
+
+std::size_t frames_of(const group_state& g) noexcept {
+  std::size_t n = 0;
+  for (const run_frame* f = tl_frames; f != nullptr; f = f->outer) n += f->group == &g ? 1 : 0;
+  return n;
+}
+
+bool runs_task_of(const group_state& g) noexcept {
+  for (const run_frame* f = tl_frames; f != nullptr; f = f->outer) {
+    if (f->group == &g) return true;
+  }
+  return false;
+}
 thread_local bool tl_pool_worker = false;
 thread_local std::int32_t tl_slot = -1;  // the calling thread's slot; assigned on first use
 
@@ -211,10 +244,12 @@ struct depot_state {
   std::size_t count = 0;
 };
 
-depot_state& depot() {
+depot_state*& depot_ptr() {
   static auto* d = new depot_state;  // immortal: threads flush their caches until the very end
-  return *d;
+  return d;                          // (replaced in a forked child: pool_atfork)
 }
+
+depot_state& depot() { return *depot_ptr(); }
 
 void free_list(free_block* b) noexcept {
   while (b != nullptr) {
@@ -373,13 +408,31 @@ struct park_bucket {
   std::mutex m;
   std::condition_variable cv;
 };
-constexpr std::size_t kParkBuckets = 64;
+constexpr std::size_t kParkBuckets = 256;
+
+inline std::size_t bucket_index(const void* key) noexcept {
+  return static_cast<std::size_t>((static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(key)) *
+                                   0x9E3779B97F4A7C15ULL) >> 56);
+}
+
+std::array<park_bucket, kParkBuckets>*& park_buckets() {
+  static auto* buckets = new std::array<park_bucket, kParkBuckets>;  // immortal (replaced in a forked child)
+  return buckets;
+}
 
 park_bucket& bucket_for(const void* key) {
-  static auto* buckets = new std::array<park_bucket, kParkBuckets>;  // immortal
-  const auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(key)) * 0x9E3779B97F4A7C15ULL;
-  return (*buckets)[h >> 58];
+  return (*park_buckets())[bucket_index(key)];
 }
+
+// Per bucket, what a spawn reads after its last access to the group (wake_helpers): the threads parked (or
+// about to park) in the bucket, on any group, and an epoch bumped by a spawn that sees them, so a helper
+// asleep in wait() comes back for the new task. Constant-initialized and trivially destructible: no
+// initialization guard on the spawn path, and usable until the very end of the process.
+struct park_count {
+  std::atomic<std::uint64_t> parked{0};
+  std::atomic<std::uint64_t> push_epoch{0};
+};
+constinit std::array<park_count, kParkBuckets> park_counts{};
 
 // Sleeps while `still()` (evaluated under the bucket's mutex) holds, or until `deadline`.
 template <class Pred>
@@ -409,6 +462,28 @@ void complete(group_state& g, std::size_t limit) noexcept {
   const std::size_t left = pending_of(old) - 1;
   if ((old & kWaiterMask) != 0 && (left == 0 || left < limit)) unpark_all(&g);
   if (left == 0) notify_idle_waiters();
+}
+
+// After a spawn queued a job of the group at `key`: threads parked in its bucket may be helpers that can run
+// it. Uses only the address (the job may have run and the group may be gone already). A helper announces
+// itself (seq_cst increment of `parked`) and then looks at every slot: if it skipped ours as empty, our
+// seq_cst store of `nonempty` came after its look, so this load sees it; if it locked our slot before we
+// did, its announcement happened before our push, so this load sees it too; otherwise it found the job.
+// A waiter of another group in the same bucket costs a spurious look.
+inline void wake_helpers(const void* key) noexcept {
+  park_count& c = park_counts[bucket_index(key)];
+  if (c.parked.load(std::memory_order_seq_cst) != 0) {
+    c.push_epoch.fetch_add(1, std::memory_order_seq_cst);
+    unpark_all(key);
+  }
+}
+
+[[noreturn]] void throw_self_deadlock(const group_state& g) {
+  throw std::logic_error("tether::task_group::spawn: every slot of group '" + g.component + "' (limit " +
+                         std::to_string(g.limit) +
+                         ") is held by one of its own tasks blocked in spawn() on it: this spawn would wait for "
+                         "itself forever (self-deadlock). Use try_spawn(), a larger limit, or spawn from outside "
+                         "the group");
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -587,9 +662,13 @@ class pool {
   }
 
   // Waits until `done(state)`, running `g`'s queued jobs meanwhile if `help`. Returns false on timeout.
+  // `spawner_frames` (a limited spawn blocked on a full group): the number of `g`'s tasks running on this
+  // thread, counted in g.blocked_in_spawn while parked. Each of them holds a slot; when such tasks hold every
+  // slot, no slot can ever be freed, and the spawn that completes that cycle throws (throw_self_deadlock).
   template <class Done>
-  bool wait_group(group_state& g, Done done, bool help,
-                  std::optional<std::chrono::steady_clock::time_point> deadline) {
+  bool wait_group(group_state& g, Done done, bool help, std::optional<std::chrono::steady_clock::time_point> deadline,
+                  std::size_t spawner_frames = 0) {
+    park_count& bucket = park_counts[bucket_index(&g)];
     for (;;) {
       if (done(g.state.load(std::memory_order_seq_cst))) return true;
       if (deadline && std::chrono::steady_clock::now() >= *deadline) return false;
@@ -600,20 +679,33 @@ class pool {
         }
       }
       // Announce the waiter, then look once more: a spawn that queued a job of `g` before the announcement
-      // is found by this look; one after it sees the waiter and unparks (group_submit).
-      const std::uint64_t epoch = g.push_epoch.load(std::memory_order_seq_cst);
-      g.state.fetch_add(kWaiterOne, std::memory_order_seq_cst);
+      // is found by this look; one after it sees the waiter and unparks (wake_helpers).
+      const std::uint64_t epoch = bucket.push_epoch.load(std::memory_order_seq_cst);
+      bucket.parked.fetch_add(1, std::memory_order_seq_cst);  // seen by spawns (wake_helpers)
+      g.state.fetch_add(kWaiterOne, std::memory_order_seq_cst);  // seen by completions (complete)
+      const auto unannounce = [&] {
+        g.state.fetch_sub(kWaiterOne, std::memory_order_seq_cst);
+        bucket.parked.fetch_sub(1, std::memory_order_seq_cst);
+      };
       job* j = help ? take_group(g) : nullptr;
       if (j == nullptr) {
+        if (spawner_frames != 0 &&
+            g.blocked_in_spawn.fetch_add(spawner_frames, std::memory_order_seq_cst) + spawner_frames >= g.limit) {
+          // Every slot is held by a task parked here or in another blocked spawn: nothing can free one.
+          g.blocked_in_spawn.fetch_sub(spawner_frames, std::memory_order_seq_cst);
+          unannounce();
+          throw_self_deadlock(g);
+        }
         park(
             &g,
             [&] {
               return !done(g.state.load(std::memory_order_seq_cst)) &&
-                     g.push_epoch.load(std::memory_order_seq_cst) == epoch;
+                     bucket.push_epoch.load(std::memory_order_seq_cst) == epoch;
             },
             deadline);
+        if (spawner_frames != 0) g.blocked_in_spawn.fetch_sub(spawner_frames, std::memory_order_seq_cst);
       }
-      g.state.fetch_sub(kWaiterOne, std::memory_order_seq_cst);
+      unannounce();
       if (j != nullptr) execute(j);
     }
   }
@@ -623,13 +715,14 @@ class pool {
     group_state& g = *j->group;
     const std::size_t limit = g.limit;
     std::exception_ptr ep;
-    const group_state* outer = std::exchange(tl_running_group, &g);
+    const run_frame frame{&g, j->id, tl_frames};
+    tl_frames = &frame;
     try {
       j->op(j, &g.ctx);
     } catch (...) {
       ep = std::current_exception();
     }
-    tl_running_group = outer;
+    tl_frames = frame.outer;
     if (ep) {
       bool first = false;
       {
@@ -699,11 +792,20 @@ class pool {
       workers.swap(workers_);
       monitor = std::move(monitor_);
     }
-    for (auto& t : workers) t.join();
-    for (auto& e : extras) {
-      if (e.thread.joinable()) e.thread.join();
-    }
-    if (monitor.joinable()) monitor.join();
+    // exit() called from a group task runs this on a worker, which cannot join itself: its thread object
+    // is moved to the heap and never destroyed (the process is ending; the thread is still not detached).
+    const auto join_or_keep = [](std::thread& t) {
+      if (!t.joinable()) return;
+      if (t.get_id() == std::this_thread::get_id()) {
+        static std::atomic<std::thread*> kept{nullptr};  // reachable from a static: no leak for LeakSanitizer
+        kept.store(new std::thread(std::move(t)));
+      } else {
+        t.join();
+      }
+    };
+    for (auto& t : workers) join_or_keep(t);
+    for (auto& e : extras) join_or_keep(e.thread);
+    join_or_keep(monitor);
   }
 
   std::size_t extra_workers() {
@@ -762,11 +864,13 @@ class pool {
     if (started_.load(std::memory_order_relaxed)) return true;
     if (stopping_.load()) return false;
     ensure_exit_handler();
+    // If the OS refuses a thread, std::system_error propagates to the spawn (which gives its slot back);
+    // the threads started so far keep running and the next spawn starts the rest.
     workers_.reserve(size_);
-    for (std::size_t i = 0; i < size_; ++i) {
+    for (std::size_t i = workers_.size(); i < size_; ++i) {
       workers_.emplace_back([this, i] { worker(static_cast<std::uint32_t>(i), false); });
     }
-    monitor_ = std::thread([this] { monitor(); });
+    if (!monitor_.joinable()) monitor_ = std::thread([this] { monitor(); });
     started_.store(true, std::memory_order_release);
     return true;
   }
@@ -1031,10 +1135,12 @@ class pool {
   std::list<extra_worker> extras_;  // guarded by mon_m_; bounded by kMaxExtra, retired entries are erased
 };
 
-pool& the_pool() {
+pool*& pool_ptr() {
   static pool* p = new pool;  // immortal: groups may finish during static destruction
-  return *p;
+  return p;                   // (replaced in a forked child: pool_atfork)
 }
+
+pool& the_pool() { return *pool_ptr(); }
 
 // ---------------------------------------------------------------------------------------------------------
 // Live groups (registry::live_count)
@@ -1071,10 +1177,73 @@ void unregister_group(group_state& g) noexcept {
   if (g.reg_next != nullptr) g.reg_next->reg_prev = g.reg_prev;
 }
 
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------
+// fork(): the child gets an empty pool (started again by its first spawn). Groups inherited from the parent
+// stay registered, but their tasks - queued, or running on the parent's threads - do not exist in the child:
+// they count as finished there (pending 0), so live_count() is 0 and such a group's wait() or destructor
+// returns instead of waiting forever. The old pool, job depot and parking buckets are abandoned: a lock in
+// them may be held by a thread that is gone.
+
+void pool_atfork(fork_phase phase) noexcept {
+  auto& shards = group_shards();
+  switch (phase) {
+    case fork_phase::prepare:
+      // Finish the first use of every lazily built static here: one that another thread is initializing at
+      // the moment of fork() would leave its guard taken in the child, which would wait on it forever.
+      (void)spawn_time();
+      (void)depot_ptr();
+      (void)park_buckets();
+      (void)pool_ptr();
+      // The group lists, and each group's errors and batch context, are consistent in the child. (A group's
+      // mutex is never held while taking a shard's: groups register and unregister outside it.)
+      for (auto& sh : shards) {
+        sh.m.lock();
+        for (group_state* g = sh.head; g != nullptr; g = g->reg_next) g->m.lock();
+      }
+      return;
+    case fork_phase::parent:
+      for (auto& sh : shards) {
+        for (group_state* g = sh.head; g != nullptr; g = g->reg_next) g->m.unlock();
+        sh.m.unlock();
+      }
+      return;
+    case fork_phase::child:
+      break;
+  }
+  for (auto& sh : shards) {
+    for (group_state* g = sh.head; g != nullptr; g = g->reg_next) {
+      // Nothing pending or parked; a batch closed by wait() stays closed (the next spawn starts a new one).
+      g->state.store(g->state.load(std::memory_order_relaxed) & kClosed, std::memory_order_relaxed);
+      g->blocked_in_spawn.store(0, std::memory_order_relaxed);
+      g->m.unlock();
+    }
+    sh.m.unlock();
+  }
+  // The threads counted as parked were the parent's (the epochs may stay: they are only compared for change).
+  for (auto& c : park_counts) c.parked.store(0, std::memory_order_relaxed);
+  auto* fresh_pool = new (std::nothrow) pool;
+  auto* fresh_depot = new (std::nothrow) depot_state;
+  auto* fresh_buckets = new (std::nothrow) std::array<park_bucket, kParkBuckets>;
+  if (fresh_pool == nullptr || fresh_depot == nullptr || fresh_buckets == nullptr) {
+    std::fputs("tether: out of memory rebuilding the pool in a forked child\n", stderr);
+    std::abort();
+  }
+  keep_forever(pool_ptr());
+  keep_forever(depot_ptr());
+  keep_forever(park_buckets());
+  pool_ptr() = fresh_pool;
+  depot_ptr() = fresh_depot;
+  park_buckets() = fresh_buckets;
+}
+
+namespace {
+
 // Waits for the group's pending count to reach zero, running its queued jobs meanwhile. Returns false on
 // timeout.
 bool wait_done(group_state& g, std::optional<std::chrono::steady_clock::time_point> deadline) {
-  if (tl_running_group == &g) {
+  if (runs_task_of(g)) {
     throw std::logic_error("tether::task_group: wait called from one of the group's own tasks ('" + g.component +
                            "') would wait for itself");
   }
@@ -1084,6 +1253,31 @@ bool wait_done(group_state& g, std::optional<std::chrono::steady_clock::time_poi
   pool& p = the_pool();
   const bool help = tl_pool_worker || !deadline || p.stopping();
   return p.wait_group(g, [](std::uint64_t s) { return pending_of(s) == 0; }, help, deadline);
+}
+
+// A new batch after wait() closed the last one (see task_group::wait): a fresh context (a new child of the
+// parent) and an empty error list. Called by a spawn whose reservation saw kClosed: no task of the group is
+// running (wait() closed the batch with nothing pending, and every spawn since then comes through here and
+// waits for the mutex until the reopening is done), so nothing reads ctx meanwhile.
+void reopen(group_state& g) {
+  std::lock_guard lk(g.m);
+  if ((g.state.load(std::memory_order_seq_cst) & kClosed) == 0) return;  // another spawn reopened it
+  const std::stop_token stop_at_exit = shutdown_token();
+  const context parent = context_access::make(context_access::node(g.ctx)->parent);  // kept by every batch's node
+  auto node = make_child(parent, &stop_at_exit, std::nullopt);
+  g.cancel_ctx = context_access::make_cancel(node);
+  g.ctx = context_access::make(std::move(node));
+  g.errors.clear();
+  g.state.fetch_and(~kClosed, std::memory_order_seq_cst);
+}
+
+// Closes the batch if nothing is pending (a spawn racing wait() on another thread keeps it open: its task
+// belongs to the batch that wait() just reported).
+void close_batch(group_state& g) noexcept {
+  std::uint64_t s = g.state.load(std::memory_order_seq_cst);
+  while (pending_of(s) == 0 && (s & kClosed) == 0) {
+    if (g.state.compare_exchange_weak(s, s | kClosed, std::memory_order_seq_cst)) return;
+  }
 }
 
 }  // namespace
@@ -1101,24 +1295,42 @@ std::size_t group_tasks_live() noexcept {
 
 void collect_group_tasks(std::vector<task_info>& out) { the_pool().collect(out, nullptr); }
 
-bool group_reserve(group_state& g, bool block) {
-  if (g.limit == 0) {
-    g.state.fetch_add(kPendingOne, std::memory_order_seq_cst);
-    return true;
+namespace {
+
+// A reservation that saw the closed bit starts the next batch before its job can exist.
+[[gnu::noinline]] void reopen_reserved(group_state& g) {
+  try {
+    reopen(g);
+  } catch (...) {
+    group_unreserve(g);
+    throw;
   }
+}
+
+inline bool reserved(group_state& g, std::uint64_t old) {
+  if ((old & kClosed) != 0) [[unlikely]] reopen_reserved(g);
+  return true;
+}
+
+}  // namespace
+
+bool group_reserve(group_state& g, bool block) {
+  if (g.limit == 0) return reserved(g, g.state.fetch_add(kPendingOne, std::memory_order_seq_cst));
   const std::size_t limit = g.limit;
   std::uint64_t s = g.state.load(std::memory_order_relaxed);
   for (;;) {
     if (pending_of(s) < limit) {
       if (g.state.compare_exchange_weak(s, s + kPendingOne, std::memory_order_seq_cst, std::memory_order_relaxed)) {
-        return true;
+        return reserved(g, s);
       }
       continue;
     }
     if (!block) return false;
     // Free a slot by running the group's own queued tasks here: this is what keeps a limited spawn from a
-    // pool worker from deadlocking when every worker is blocked the same way.
-    the_pool().wait_group(g, [limit](std::uint64_t st) { return pending_of(st) < limit; }, true, std::nullopt);
+    // pool worker from deadlocking when every worker is blocked the same way. A task of the group spawning
+    // into it holds a slot itself: counted, so a cycle of such spawns throws instead of hanging.
+    the_pool().wait_group(g, [limit](std::uint64_t st) { return pending_of(st) < limit; }, true, std::nullopt,
+                          frames_of(g));
     s = g.state.load(std::memory_order_relaxed);
   }
 }
@@ -1145,17 +1357,15 @@ void group_submit(group_state& g, job* j, std::source_location where) {
     p.run_inline(j);  // the pool is gone (process exit): run inline rather than drop the task
     return;
   }
-  // Threads parked on the group may be helpers that can run this job. A helper announces itself (seq_cst
-  // increment of the waiter count) and then looks at every slot: if it skipped ours as empty, our seq_cst
-  // store of `nonempty` came after its look, so this load sees it; if it locked our slot before we did,
-  // its announcement happened before our push, so this load sees it too; otherwise it found the job.
-  if ((g.state.load(std::memory_order_seq_cst) & kWaiterMask) != 0) {
-    g.push_epoch.fetch_add(1, std::memory_order_seq_cst);
-    unpark_all(&g);
-  }
+  // The job may have run and `g` may be gone already: from here on only its address is used.
+  wake_helpers(&g);
 }
 
 void pool_shutdown(bool join) noexcept { the_pool().shutdown(join); }
+
+void own_group_tasks(std::vector<std::uint64_t>& out) {
+  for (const run_frame* f = tl_frames; f != nullptr; f = f->outer) out.push_back(f->id);
+}
 
 }  // namespace detail
 
@@ -1195,10 +1405,14 @@ const context& task_group::ctx() const noexcept { return st_->ctx; }
 void task_group::wait() {
   detail::wait_done(*st_, std::nullopt);
   std::exception_ptr first;
+  bool cancelled = false;
   {
     std::lock_guard lk(st_->m);
     if (!st_->errors.empty()) first = st_->errors.front();
+    cancelled = st_->ctx.cancelled();
   }
+  // A failed or cancelled batch is over: the next spawn starts a new one (fresh context, no errors).
+  if (first || cancelled) detail::close_batch(*st_);
   if (first) std::rethrow_exception(first);
 }
 
@@ -1207,13 +1421,25 @@ std::vector<straggler> task_group::wait_for(std::chrono::steady_clock::duration 
   std::optional<std::chrono::steady_clock::time_point> deadline;
   if (timeout <= std::chrono::steady_clock::time_point::max() - now) deadline = now + timeout;
   if (detail::wait_done(*st_, deadline)) return {};
-  for (;;) {
-    std::vector<straggler> out;
+  std::vector<straggler> out;
+  for (int round = 0;; ++round) {
+    out.clear();
     detail::the_pool().collect(out, st_.get());
-    // Empty with tasks pending: they are between the end of their body and their completion (or a spawn on
-    // another thread is between its reservation and its queueing). Either takes a few instructions.
-    if (!out.empty() || pending() == 0) return out;
-    std::this_thread::yield();
+    const std::size_t pending_now = pending();
+    if (out.size() >= pending_now) return out;
+    // Fewer queued or running jobs than pending tasks: some are between the end of their body and their
+    // completion (a few instructions), or a spawn on another thread is between its reservation and the
+    // queueing of its job - which takes as long as copying the body, without bound. Look again briefly,
+    // then report each missing one as a spawn in progress rather than overrun the timeout.
+    if (round < 16) {
+      std::this_thread::yield();
+      continue;
+    }
+    const auto at = std::chrono::steady_clock::now();
+    for (std::size_t i = out.size(); i < pending_now; ++i) {
+      out.push_back(straggler{0, st_->component, std::source_location{}, at, task_kind::group});
+    }
+    return out;
   }
 }
 
@@ -1222,7 +1448,14 @@ std::vector<std::exception_ptr> task_group::errors() const {
   return st_->errors;
 }
 
-void task_group::cancel() noexcept { st_->cancel_ctx(); }
+void task_group::cancel() noexcept {
+  cancel_fn c;
+  {
+    std::lock_guard lk(st_->m);  // a spawn starting a new batch replaces cancel_ctx under m
+    c = st_->cancel_ctx;
+  }
+  c();  // outside the lock: runs stop callbacks
+}
 
 std::size_t task_group::pending() const noexcept {
   return detail::pending_of(st_->state.load(std::memory_order_acquire));

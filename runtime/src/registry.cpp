@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fork.h"
 #include "groups.h"
 #include "shutdown.h"
 
@@ -10,6 +11,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <new>
+#include <string_view>
 
 namespace tether {
 namespace {
@@ -28,7 +31,10 @@ struct shard {
 struct registry_state {
   std::array<shard, kShards> shards;
   std::atomic<std::size_t> live{0};  // safe_go tasks
-  std::atomic<bool> tracking{true};
+  std::atomic<bool> tracking{true};  // effective: user_tracking || scopes > 0
+  std::mutex tracking_m;             // orders changes of the two below
+  bool user_tracking = true;         // set_tracking()
+  std::size_t scopes = 0;            // live registry::tracking_scope objects
   std::atomic<std::uint64_t> next_id{1};
   std::mutex idle_m;
   std::condition_variable idle_cv;
@@ -36,10 +42,63 @@ struct registry_state {
   std::atomic<std::int64_t> exit_grace_ns{std::chrono::nanoseconds(std::chrono::seconds(2)).count()};
 };
 
-registry_state& state() {
-  // Immortal: tasks may finish (and untrack) during static destruction.
+registry_state*& state_ptr() {
+  // Immortal: tasks may finish (and untrack) during static destruction. Replaced only in a forked child
+  // (registry_atfork), while it has a single thread.
   static registry_state* s = new registry_state;
-  return *s;
+  return s;
+}
+
+registry_state& state() { return *state_ptr(); }
+
+void update_tracking_locked(registry_state& s) noexcept {
+  s.tracking.store(s.user_tracking || s.scopes > 0, std::memory_order_seq_cst);
+}
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+
+// `in` with every byte that does not belong to a well-formed UTF-8 sequence (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF) replaced by U+FFFD, so a JSON document built from it always dumps.
+std::string valid_utf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  std::size_t i = 0;
+  while (i < in.size()) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1FU;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0FU;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07U;
+    }
+    bool ok = len != 0 && i + len <= in.size();
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      const auto d = static_cast<unsigned char>(in[i + k]);
+      ok = (d & 0xC0U) == 0x80U;
+      cp = (cp << 6) | (d & 0x3FU);
+    }
+    if (ok && len == 3) ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);
+    if (ok && len == 4) ok = cp >= 0x10000 && cp <= 0x10FFFF;
+    if (!ok) {
+      out += kReplacement;  // this byte only; the next one starts a new sequence
+      ++i;
+      continue;
+    }
+    out.append(in.substr(i, len));
+    i += len;
+  }
+  return out;
 }
 
 }  // namespace
@@ -131,14 +190,16 @@ std::vector<task_info> snapshot() {
 
 nlohmann::json snapshot_json() {
   auto j = nlohmann::json::array();
+  const auto tasks = snapshot();
+  // After the copy: every task in it started before this, so no age is negative.
   const auto now = std::chrono::steady_clock::now();
-  for (const auto& t : snapshot()) {
+  for (const auto& t : tasks) {
     j.push_back({
         {"id", t.id},
-        {"component", t.component},
-        {"file", t.where.file_name()},
+        {"component", valid_utf8(t.component)},
+        {"file", valid_utf8(t.where.file_name())},
         {"line", t.where.line()},
-        {"function", t.where.function_name()},
+        {"function", valid_utf8(t.where.function_name())},
         {"age_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - t.started).count()},
         {"kind", to_string(t.kind)},
     });
@@ -167,8 +228,28 @@ bool wait_idle(std::chrono::steady_clock::duration timeout) {
   return s.idle_cv.wait_until(lk, now + timeout, pred);
 }
 
-void set_tracking(bool on) noexcept { state().tracking.store(on); }
+void set_tracking(bool on) noexcept {
+  auto& s = state();
+  std::lock_guard lk(s.tracking_m);
+  s.user_tracking = on;
+  update_tracking_locked(s);
+}
+
 bool tracking() noexcept { return state().tracking.load(); }
+
+tracking_scope::tracking_scope() noexcept {
+  auto& s = state();
+  std::lock_guard lk(s.tracking_m);
+  ++s.scopes;
+  update_tracking_locked(s);
+}
+
+tracking_scope::~tracking_scope() {
+  auto& s = state();
+  std::lock_guard lk(s.tracking_m);
+  --s.scopes;
+  update_tracking_locked(s);
+}
 
 void set_exit_grace(std::chrono::steady_clock::duration grace) noexcept {
   if (grace < grace.zero()) grace = grace.zero();
@@ -176,4 +257,25 @@ void set_exit_grace(std::chrono::steady_clock::duration grace) noexcept {
 }
 
 }  // namespace registry
+
+namespace detail {
+
+void registry_atfork(fork_phase phase) noexcept {
+  if (phase == fork_phase::prepare) (void)state_ptr();  // built before the fork (see pool_atfork)
+  if (phase != fork_phase::child) return;
+  // The parent's safe_go threads do not exist here: start from an empty registry with the same settings.
+  // (Group tasks are listed by the pool, which the pool's own hook empties.)
+  registry_state* const old = state_ptr();
+  auto* fresh = new (std::nothrow) registry_state;
+  if (fresh == nullptr) return;
+  fresh->user_tracking = old->user_tracking;
+  fresh->scopes = old->scopes;  // the forking thread's own scopes (a leak_check) continue in the child
+  update_tracking_locked(*fresh);
+  fresh->next_id.store(old->next_id.load());
+  fresh->exit_grace_ns.store(old->exit_grace_ns.load());
+  keep_forever(old);
+  state_ptr() = fresh;
+}
+
+}  // namespace detail
 }  // namespace tether

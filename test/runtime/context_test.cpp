@@ -19,16 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using tether_test::kSafety;
-
-// Waits (bounded) until the context is done, by observing its stop_token like any std consumer would.
-bool wait_done(const tether::context& c, std::chrono::steady_clock::duration timeout = kSafety) {
-  std::mutex m;
-  std::condition_variable_any cv;
-  std::unique_lock lk(m);
-  const std::stop_token tok = c.stop_token();
-  cv.wait_for(lk, tok, timeout, [] { return false; });
-  return tok.stop_requested();
-}
+using tether_test::wait_done;
 
 TEST(Context, BackgroundIsNeverCancelled) {
   const tether::context bg = tether::background();

@@ -1,6 +1,8 @@
 // Test helpers: no timed assertions; every wait has a long safety timeout so a bug fails instead of hanging.
 #pragma once
 
+#include <tether/context.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -48,6 +50,16 @@ inline bool eventually(const std::function<bool()>& pred, std::chrono::steady_cl
     std::this_thread::sleep_for(1ms);
   }
   return true;
+}
+
+// Waits (bounded) until the context is done, by observing its stop_token like any std consumer would.
+inline bool wait_done(const tether::context& c, std::chrono::steady_clock::duration timeout = kSafety) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lk(m);
+  const std::stop_token tok = c.stop_token();
+  cv.wait_for(lk, tok, timeout, [] { return false; });
+  return tok.stop_requested();
 }
 
 }  // namespace tether_test

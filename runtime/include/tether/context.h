@@ -2,15 +2,24 @@
 //
 // A context is a cheap, copyable handle (a shared_ptr) to a node in a tree. Cancelling a node cancels
 // its whole subtree; cancelling a child never affects its parent. A node may carry a deadline: when it
-// passes, the runtime's single timer thread cancels the node (and so its subtree) with
-// errc::deadline_exceeded. A child is linked to its parent through a std::stop_callback registered on
-// the parent's stop_token, so when the last handle to a child goes away the link is removed: a
-// long-lived parent never accumulates dead children.
+// passes, the runtime's timer cancels the node (and so its subtree) with errc::deadline_exceeded. The
+// timer thread hands each expired context to a helper thread, so the stop callbacks of one context never
+// delay another context's deadline (unless 16 callbacks block at once; see docs/runtime.md). A child is
+// linked to its parent through a std::stop_callback registered on the parent's stop_token, so when the last
+// handle to a child goes away the link is removed: a long-lived parent never accumulates dead children.
+//
+// Thread safety: every operation may be called from any thread. Cancellation is synchronous: when a cancel
+// (cancel_fn, task cancel, a linked stop_token) returns, the whole subtree is cancelled and its stop
+// callbacks have run, even where another thread was cancelling part of it (the call waits for that thread),
+// except for a cancel made from inside a stop callback, which never waits for another thread. Stop callbacks
+// run on the cancelling thread (for deadlines, a runtime helper thread). Cancelling and destroying use no
+// stack per level: chains of a million nested contexts are fine. After fork(), see docs/runtime.md.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <stop_token>
 #include <system_error>
 #include <type_traits>
@@ -75,7 +84,8 @@ class context {
 };
 
 /// Cancels the context it came from. Holds only a weak reference: calling it after every handle to the
-/// context is gone is a harmless no-op. Calling it twice is fine; the first reason wins.
+/// context is gone is a harmless no-op. Calling it twice is fine; the first reason wins. Returns once the
+/// whole subtree is cancelled (see the thread-safety note at the top).
 class cancel_fn {
  public:
   cancel_fn() noexcept = default;
@@ -104,13 +114,18 @@ cancelable with_cancel(const context& parent);
 /// already-expired context.
 cancelable with_deadline(const context& parent, std::chrono::steady_clock::time_point deadline);
 
-/// with_deadline(parent, now + timeout). Timeouts beyond ~30 years mean "no deadline".
+/// with_deadline(parent, now + timeout), saturating instead of overflowing: a timeout <= 0 (down to
+/// duration::min()) yields an already-expired context, one beyond the clock's range (or beyond ~30 years, for
+/// other duration types) means "no deadline". Throws std::invalid_argument for a NaN (floating-point) timeout.
 cancelable with_timeout(const context& parent, std::chrono::steady_clock::duration timeout);
 
 template <class Rep, class Period>
 cancelable with_timeout(const context& parent, std::chrono::duration<Rep, Period> timeout) {
-  // Saturate instead of overflowing the steady_clock representation.
-  if (std::chrono::duration<double>(timeout).count() > 1e9) return with_cancel(parent);
+  // Saturate instead of overflowing the steady_clock representation (as sleep_for does).
+  const double seconds = std::chrono::duration<double>(timeout).count();
+  if (seconds != seconds) throw std::invalid_argument("tether::with_timeout: timeout is NaN");
+  if (seconds > 1e9) return with_cancel(parent);
+  if (seconds < -1e9) return with_timeout(parent, std::chrono::steady_clock::duration::min());
   return with_timeout(parent, std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
 }
 

@@ -45,7 +45,10 @@ namespace registry {
 std::vector<task_info> snapshot();
 
 /// snapshot() as a JSON array of objects (include <nlohmann/json.hpp>, or tether/tether.h, to use it):
-/// {"id", "component", "file", "line", "function", "age_ms", "kind"}.
+/// {"id", "component", "file", "line", "function", "age_ms", "kind"}. Safe to serve from a health endpoint:
+/// age_ms is measured after the snapshot is taken (never negative), and bytes of a component, file or
+/// function name that are not well-formed UTF-8 are replaced by U+FFFD, so the default (strict) dump() never
+/// throws because of a name. snapshot() keeps the names byte for byte.
 nlohmann::json snapshot_json();
 
 /// Number of live tasks (counted even when tracking is off). Queued group tasks count as live.
@@ -59,10 +62,24 @@ bool wait_idle(std::chrono::steady_clock::duration timeout);
 /// Tracking (linking tasks for snapshot) is on by default. Turning it off (benchmarks) leaves
 /// live_count / wait_idle working but makes snapshot() empty for tasks spawned while it is off.
 void set_tracking(bool on) noexcept;
+/// Whether tasks spawned now are tracked: set_tracking's setting, or true while a tracking_scope exists.
 bool tracking() noexcept;
 
-/// How long the runtime waits at process exit for cancelled tasks to finish before reporting them on
-/// stderr and leaving them to the OS (default 2 s). See docs/runtime.md, "Threading model".
+/// While at least one tracking_scope exists (on any thread), every task spawned is tracked, whatever
+/// set_tracking says; the setting applies again once the last scope is gone. testing::leak_check holds one,
+/// so it can name each task it reports even in a process that turned tracking off.
+class tracking_scope {
+ public:
+  tracking_scope() noexcept;
+  ~tracking_scope();
+  tracking_scope(const tracking_scope&) = delete;
+  tracking_scope& operator=(const tracking_scope&) = delete;
+};
+
+/// How long the runtime waits at process exit for cancelled tasks to finish (default 2 s; one grace period
+/// for the whole exit handler). Tasks still running then are reported on stderr and the process ends at once
+/// with _Exit(status), without static destructors (which would race them); so is a deadline's stop callback
+/// still running on a timer helper. See docs/runtime.md, "Threading model".
 void set_exit_grace(std::chrono::steady_clock::duration grace) noexcept;
 
 }  // namespace registry

@@ -26,8 +26,12 @@ std::shared_ptr<task_state> spawn_thread_task(const context& ctx, std::string_vi
 /// Handle to a safe_go task. Move-only.
 ///
 /// join() waits for the task and joins its thread. Dropping an unjoined handle does NOT block and does NOT
-/// detach: ownership of the std::thread passes to the runtime, which joins it as soon as the task ends
-/// (the next finishing task joins it) and, at process exit, cancels every remaining task and joins it.
+/// detach: ownership of the std::thread passes to the runtime, whose reaper thread joins it as soon as the
+/// task ends. At most 64 finished threads are ever left unjoined, at any spawn rate: when the reaper falls
+/// behind, safe_go() joins the oldest ones itself (each has returned from its body; the join waits for its
+/// thread_local destructors, so don't call safe_go() while holding a lock those destructors take). At process exit the runtime cancels every remaining task
+/// and joins it; tasks still running after the exit grace period are reported and the process ends with
+/// _Exit (see registry::set_exit_grace).
 class task {
  public:
   task() noexcept = default;
@@ -64,12 +68,16 @@ struct task_access {
 /// The body receives a child of `ctx` that is cancelled when `ctx` is, by task::cancel(), or at process exit.
 /// An exception escaping the body is reported through the error hook; then, per `p`, the task ends
 /// normally (keep_running, counted by failed_task_count()) or the process terminates (crash_process).
-/// Throws std::invalid_argument if `component` is empty.
+/// Throws std::invalid_argument if `component` is empty, `p` is not a policy, or `fn` is null (a null function
+/// or member pointer, an empty std::function, any body whose bool conversion is false); std::system_error
+/// (resource_unavailable_try_again) if the OS refuses a new thread. Nothing is registered or started then.
+/// Calling std::exit() from the body is fine: the exiting thread's own task is not waited for at exit.
 template <class F>
 task safe_go(const context& ctx, std::string_view component, policy p, F&& fn,
              std::source_location where = std::source_location::current()) {
   static_assert(detail::task_body<std::decay_t<F>>,
                 "tether::safe_go: fn must be callable as fn(const tether::context&) or fn()");
+  if (detail::is_null_body(fn)) detail::throw_null_body("tether::safe_go");
   return detail::task_access::make(detail::spawn_thread_task(ctx, component, p, detail::task_fn(std::forward<F>(fn)), where));
 }
 

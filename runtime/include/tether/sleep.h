@@ -16,7 +16,7 @@ bool sleep_until(const context& ctx, std::chrono::steady_clock::time_point deadl
 /// return at once (!ctx.cancelled()).
 template <class Rep, class Period>
 bool sleep_for(const context& ctx, std::chrono::duration<Rep, Period> d) {
-  if (d <= d.zero()) return !ctx.cancelled();
+  if (!(d > d.zero())) return !ctx.cancelled();  // also NaN
   if (std::chrono::duration<double>(d).count() > 1e9) {  // ~30 years: "until cancelled", no overflow
     return sleep_until(ctx, std::chrono::steady_clock::time_point::max());
   }

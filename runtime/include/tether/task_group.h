@@ -111,6 +111,19 @@ std::size_t pool_threads() noexcept;
 ///   the group's own queued tasks meanwhile), try_spawn() returns false instead.
 /// - wait() runs the group's queued tasks on the calling thread, waits for the rest, then rethrows the first
 ///   exception. The destructor cancels ctx() and waits; a task is never left running.
+///
+/// Batches (reuse). The tasks spawned between two wait() calls form a batch. A wait() that finds its batch
+/// failed, or ctx() cancelled, closes the batch: errors() and ctx() keep describing it (and every further
+/// wait() rethrows its first error) until the next spawn, which starts a new batch with a fresh ctx() (a new
+/// child of `parent`) and an empty errors(). A batch that succeeded goes on. A spawn on another thread
+/// racing the closing wait() keeps the batch open (its task belongs to it).
+///
+/// Thread safety. spawn(), try_spawn(), cancel(), pending(), errors() may be called from any thread, also
+/// while another thread is in wait(). A spawn never touches the group after queueing its task, so the owner
+/// may destroy the group as soon as wait() returns, even while another thread is still returning from
+/// spawn(). ctx() returns a reference to the current batch's context: copy it, and do not call ctx()
+/// concurrently with the spawn that starts a new batch. Destroying the group concurrently with a spawn that
+/// has not yet returned from its reservation is a use-after-destroy bug of the caller, as with any object.
 class task_group {
  public:
   explicit task_group(const context& parent, std::string_view component = "task_group",
@@ -121,38 +134,51 @@ class task_group {
 
   const context& ctx() const noexcept;
 
+  /// Queues `fn` as a task of the group (blocking for a slot if the group is limited and full).
+  /// Throws std::invalid_argument if `fn` is null (a null function or member pointer, an empty std::function,
+  /// any body whose bool conversion is false); std::logic_error if every slot of the limited group is held by
+  /// its own tasks blocked in spawn() on it, this call included (a self-deadlock: nothing could free a
+  /// slot); std::system_error if the OS refuses the shared pool's threads (started by the first spawn in the
+  /// process; a later spawn retries); whatever copying or moving `fn` throws. Nothing is queued when it throws.
   template <class F>
   void spawn(F&& fn, std::source_location where = std::source_location::current()) {
     static_assert(detail::task_body<std::decay_t<F>>,
                   "tether::task_group::spawn: fn must be callable as fn(const tether::context&) or fn()");
+    if (detail::is_null_body(fn)) detail::throw_null_body("tether::task_group::spawn");
     detail::group_reserve(*st_, true);
     detail::group_submit(*st_, detail::make_job<std::decay_t<F>>(*st_, std::forward<F>(fn)), where);
   }
 
+  /// Like spawn(), but returns false instead of blocking when the limited group is full (`fn` is then left
+  /// untouched). Throws std::invalid_argument for a null `fn`, and like spawn() otherwise (never logic_error).
   template <class F>
   bool try_spawn(F&& fn, std::source_location where = std::source_location::current()) {
     static_assert(detail::task_body<std::decay_t<F>>,
                   "tether::task_group::try_spawn: fn must be callable as fn(const tether::context&) or fn()");
+    if (detail::is_null_body(fn)) detail::throw_null_body("tether::task_group::try_spawn");
     if (!detail::group_reserve(*st_, false)) return false;
     detail::group_submit(*st_, detail::make_job<std::decay_t<F>>(*st_, std::forward<F>(fn)), where);
     return true;
   }
 
-  /// Waits for every task, then rethrows the first exception (if any). May be called again after more spawns.
+  /// Waits for every task, then rethrows the first exception of the batch (if any); a failed or cancelled
+  /// batch is closed (see "Batches" above). May be called again, after more spawns or not.
   /// Throws std::logic_error if called from one of this group's own tasks (that would wait for itself).
   void wait();
 
-  /// Waits up to `timeout`. Returns the tasks still queued or running (empty if all are done). Does not
-  /// rethrow: see errors().
+  /// Waits up to `timeout` (sleeping; it returns at the timeout plus scheduling noise). Returns the tasks
+  /// still queued or running (empty if all are done). A spawn on another thread that has reserved its slot
+  /// but not yet queued its task (it is still copying the body) is listed with id 0 and no spawn site.
+  /// Does not rethrow (see errors()) and does not close the batch. Throws std::logic_error like wait().
   std::vector<straggler> wait_for(std::chrono::steady_clock::duration timeout);
 
-  /// Every exception thrown by the group's tasks so far, in completion order.
+  /// Every exception thrown by the current batch's tasks so far, in completion order.
   std::vector<std::exception_ptr> errors() const;
 
-  /// Cancels ctx(). Running tasks are not interrupted; they observe ctx().
+  /// Cancels ctx() (the current batch's). Running tasks are not interrupted; they observe ctx().
   void cancel() noexcept;
 
-  /// Tasks queued or running.
+  /// Tasks reserved (a spawn in progress), queued or running.
   std::size_t pending() const noexcept;
 
   const std::string& component() const noexcept;

@@ -30,24 +30,36 @@ inline std::string format_leaks(const std::vector<task_info>& leaked) {
 }
 
 /// Waits up to `timeout` for every registered task to end. Success if none is left; otherwise the failure
-/// message lists each live task (component, kind, spawn file:line and function, age).
+/// message lists each live task (component, kind, spawn file:line and function, age). Live tasks that
+/// snapshot() cannot list (spawned while tracking was off, or a spawn still in progress) are counted.
 inline ::testing::AssertionResult expect_no_leaks(
     std::chrono::steady_clock::duration timeout = std::chrono::seconds(1)) {
   if (registry::wait_idle(timeout)) return ::testing::AssertionSuccess();
   auto live = registry::snapshot();
-  if (live.empty()) {
-    return ::testing::AssertionFailure() << registry::live_count()
-                                         << " task(s) still live (registry tracking was off when they started)";
+  const std::size_t count = registry::live_count();
+  if (!live.empty()) {
+    auto r = ::testing::AssertionFailure() << format_leaks(live);
+    if (count > live.size()) r << "\n  and " << (count - live.size()) << " task(s) not listed";
+    return r;
   }
-  return ::testing::AssertionFailure() << format_leaks(live);
+  if (count == 0) return ::testing::AssertionSuccess();  // the last one ended after the wait
+  auto r = ::testing::AssertionFailure() << count << " task(s) still live but not listed by registry::snapshot()";
+  if (registry::tracking()) {
+    // Tracking is on now: a spawn may still be in progress, or tracking was off when they started.
+    return r << " (being spawned, or spawned while tracking was off)";
+  }
+  return r << " (registry tracking is off)";
 }
 
 /// Records the tasks alive at construction; check() (or the destructor) reports tasks started since then
-/// that are still alive after waiting up to `timeout` for them to end.
+/// that are still alive after waiting up to `timeout` for them to end. Holds a registry::tracking_scope for
+/// its whole life, so every task started since construction is tracked and identified by id, even if the
+/// process turned tracking off (tasks are never compared by count). Not thread-safe itself; tasks on any
+/// thread are seen.
 class leak_check {
  public:
-  explicit leak_check(std::chrono::steady_clock::duration timeout = std::chrono::seconds(1))
-      : timeout_(timeout), baseline_count_(registry::live_count()) {
+  explicit leak_check(std::chrono::steady_clock::duration timeout = std::chrono::seconds(1)) : timeout_(timeout) {
+    // scope_ is already in force: a task not in this snapshot was spawned after it, so it is tracked.
     for (const auto& t : registry::snapshot()) baseline_.insert(t.id);
   }
 
@@ -78,15 +90,8 @@ class leak_check {
     // Polling keeps this helper independent of the runtime's internals; it only runs in tests.
     for (;;) {
       auto left = leaked();
-      const bool untracked_left = !registry::tracking() && registry::live_count() > baseline_count_;
-      if (left.empty() && !untracked_left) return ::testing::AssertionSuccess();
-      if (std::chrono::steady_clock::now() >= deadline) {
-        if (left.empty()) {
-          return ::testing::AssertionFailure()
-                 << (registry::live_count() - baseline_count_) << " new task(s) still live (tracking off)";
-        }
-        return ::testing::AssertionFailure() << format_leaks(left);
-      }
+      if (left.empty()) return ::testing::AssertionSuccess();
+      if (std::chrono::steady_clock::now() >= deadline) return ::testing::AssertionFailure() << format_leaks(left);
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
@@ -95,8 +100,8 @@ class leak_check {
   void dismiss() noexcept { checked_ = true; }
 
  private:
+  registry::tracking_scope scope_;  // first: in force before the baseline is taken
   std::chrono::steady_clock::duration timeout_;
-  std::size_t baseline_count_;
   std::unordered_set<std::uint64_t> baseline_;
   bool checked_ = false;
 };

@@ -16,6 +16,24 @@ concept takes_context = std::invocable<F&, const context&>;
 template <class F>
 concept task_body = std::invocable<F&, const context&> || std::invocable<F&>;
 
+// True for a body that cannot be called: a null function or member pointer, or an object that converts to
+// false (an empty std::function, or any callable whose bool conversion says "empty"). safe_go, spawn and
+// try_spawn reject these with std::invalid_argument instead of crashing on a worker thread later.
+template <class F>
+constexpr bool is_null_body(const F& f) noexcept {
+  if constexpr (std::is_pointer_v<F> || std::is_member_pointer_v<F>) {
+    return f == nullptr;
+  } else if constexpr (std::is_class_v<F> && std::is_constructible_v<bool, const F&> &&
+                       std::is_nothrow_constructible_v<bool, const F&>) {
+    return !static_cast<bool>(f);
+  } else {
+    return false;
+  }
+}
+
+// Throws std::invalid_argument("<api>: the task body is null (...)").
+[[noreturn]] void throw_null_body(const char* api);
+
 template <class F>
 void invoke_body(F& f, const context& c) {
   if constexpr (takes_context<F>) {
