@@ -12,6 +12,7 @@
 #include <tether/safe_go.h>
 
 #include "context_node.h"
+#include "error_report.h"
 #include "shutdown.h"
 
 #include <atomic>
@@ -204,6 +205,12 @@ void report(task_state& st, std::exception_ptr ep) noexcept {
     // Out of memory while describing the error: still report what we have.
   }
   if (st.pol == policy::keep_running) hooks().failed.fetch_add(1, std::memory_order_relaxed);
+  call_error_hook(e);
+}
+
+}  // namespace
+
+void call_error_hook(const task_error& e) noexcept {
   error_hook h;
   {
     std::lock_guard lk(hooks().m);
@@ -220,6 +227,8 @@ void report(task_state& st, std::exception_ptr ep) noexcept {
   }
   std::fflush(stderr);
 }
+
+namespace {
 
 void thread_main(const std::shared_ptr<task_state>& st) noexcept {
   tl_task = st.get();
