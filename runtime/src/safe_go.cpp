@@ -194,13 +194,7 @@ void report(task_state& st, std::exception_ptr ep) noexcept {
     e.where = st.rec.where;
     e.policy = st.pol;
     e.exception = ep;
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& ex) {
-      e.message = ex.what();
-    } catch (...) {
-      e.message = "unknown exception (not derived from std::exception)";
-    }
+    e.message = exception_message(ep);
   } catch (...) {
     // Out of memory while describing the error: still report what we have.
   }
@@ -209,6 +203,16 @@ void report(task_state& st, std::exception_ptr ep) noexcept {
 }
 
 }  // namespace
+
+std::string exception_message(const std::exception_ptr& ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception (not derived from std::exception)";
+  }
+}
 
 void call_error_hook(const task_error& e) noexcept {
   error_hook h;

@@ -6,6 +6,7 @@
 #include <tether/safe_go.h>
 #include <tether/shutdown_manager.h>
 
+#include "error_report.h"
 #include "shutdown.h"
 
 #include <pthread.h>
@@ -88,16 +89,6 @@ void emit(const shutdown_manager::log_hook& hook, const std::string& line) noexc
       std::fflush(stderr);
     }
   } catch (...) {
-  }
-}
-
-std::string message_of(const std::exception_ptr& ep) {
-  try {
-    std::rethrow_exception(ep);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown exception (not derived from std::exception)";
   }
 }
 
@@ -241,7 +232,7 @@ shutdown_manager::report shutdown_manager::run(std::chrono::milliseconds budget)
         res.elapsed = clock::now() - t0;
         if (sync->error) {
           res.status = step_status::failed;
-          res.error = message_of(sync->error);
+          res.error = detail::exception_message(sync->error);
         }
         lk.unlock();
         t.join();

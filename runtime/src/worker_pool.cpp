@@ -92,13 +92,7 @@ void report_failure(const worker_pool_state& st, std::uint64_t task_id, std::sou
     e.where = where;
     e.policy = policy::keep_running;
     e.exception = ep;
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& ex) {
-      e.message = ex.what();
-    } catch (...) {
-      e.message = "unknown exception (not derived from std::exception)";
-    }
+    e.message = exception_message(ep);
   } catch (...) {
     // Out of memory while describing the error: still report what we have.
   }
