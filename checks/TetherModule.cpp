@@ -1,5 +1,6 @@
 // The tether clang-tidy module: registers every tether-* check under one name so that all four
 // delivery routes (--load, tether-tidy, tether-clangd, -fplugin) see the same set.
+#include "OptionUtils.h"
 #include "RawThreadCheck.h"
 #include "ThreadDetachCheck.h"
 #include "UnboundedContainerCheck.h"
@@ -11,10 +12,22 @@ namespace clang::tidy::tether {
 class TetherModule : public ClangTidyModule {
 public:
   void addCheckFactories(ClangTidyCheckFactories &Factories) override {
-    Factories.registerCheck<RawThreadCheck>("tether-raw-thread");
-    Factories.registerCheck<ThreadDetachCheck>("tether-thread-detach");
-    Factories.registerCheck<UnguardedLoopCheck>("tether-unguarded-loop");
-    Factories.registerCheck<UnboundedContainerCheck>("tether-unbounded-container");
+    registerTetherCheck<RawThreadCheck>(Factories, "tether-raw-thread");
+    registerTetherCheck<ThreadDetachCheck>(Factories, "tether-thread-detach");
+    registerTetherCheck<UnguardedLoopCheck>(Factories, "tether-unguarded-loop");
+    registerTetherCheck<UnboundedContainerCheck>(Factories, "tether-unbounded-container");
+  }
+
+private:
+  // Like Factories.registerCheck<T>(Name), through makeCheck (OptionUtils.h), which makes
+  // --verify-config report bad option values.
+  template <class CheckT>
+  static void registerTetherCheck(ClangTidyCheckFactories &Factories, StringRef Name) {
+    Factories.registerCheckFactory(Name, [](StringRef Name, ClangTidyContext *Context) {
+      return makeCheck(Name, Context, [](StringRef Name, ClangTidyContext *Context) {
+        return std::unique_ptr<ClangTidyCheck>(std::make_unique<CheckT>(Name, Context));
+      });
+    });
   }
 };
 
