@@ -319,6 +319,27 @@ TEST(WorkerPool, SelfDeadlockAndSelfShutdownThrow) {
   EXPECT_EQ(r.completed, 2U);
 }
 
+TEST(WorkerPool, ACallableWhoseCopyThrowsQueuesNothingAndGivesItsSlotBack) {
+  struct throws_on_copy {
+    throws_on_copy() = default;
+    throws_on_copy(const throws_on_copy&) { throw std::runtime_error("copy failed"); }
+    void operator()() const {}
+  };
+  pool_t p(tether::background(), "copy", {.workers = 1, .queue_capacity = 1});
+  gate g;
+  occupy(p, g);
+  const throws_on_copy body;
+  EXPECT_THROW(p.try_submit(body), std::runtime_error);
+  EXPECT_THROW(p.submit(body), std::runtime_error);
+  EXPECT_EQ(p.stats().queued, 0U);
+  EXPECT_TRUE(p.try_submit([] {}));  // the slot was given back
+  EXPECT_FALSE(p.try_submit([] {}));
+  g.open();
+  auto r = p.shutdown(kSafety);
+  EXPECT_EQ(r.completed, 2U);
+  EXPECT_EQ(p.stats().rejected, 1U);
+}
+
 TEST(WorkerPool, DestructorDrains) {
   tether::testing::leak_check leaks;
   std::atomic<int> ran{0};
