@@ -29,6 +29,21 @@ void occupy(pool_t& p, gate& g) {
   ASSERT_TRUE(eventually([&] { return p.stats().running == 1; }));
 }
 
+// A submit() on another task, blocked on the full queue: `result` holds its return value once `returned`.
+struct blocked_submitter {
+  std::atomic<bool> returned{false};
+  std::atomic<bool> result{false};
+  tether::task t;
+  explicit blocked_submitter(pool_t& p) {
+    t = tether::safe_go(tether::background(), "submitter", tether::policy::keep_running, [this, &p] {
+      result = p.submit([] {});
+      returned = true;
+    });
+    std::this_thread::sleep_for(10ms);
+    EXPECT_FALSE(returned.load());  // the queue is full: still waiting
+  }
+};
+
 // Restores the error hook when the test ends.
 struct hook_guard {
   ~hook_guard() { tether::set_error_hook({}); }
@@ -127,17 +142,10 @@ TEST(WorkerPool, SubmitWaitsForRoom) {
   gate g;
   occupy(p, g);
   ASSERT_TRUE(p.try_submit([] {}));
-  std::atomic<bool> returned{false};
-  std::atomic<bool> result{false};
-  auto submitter = tether::safe_go(tether::background(), "submitter", tether::policy::keep_running, [&] {
-    result = p.submit([] {});
-    returned = true;
-  });
-  std::this_thread::sleep_for(20ms);
-  EXPECT_FALSE(returned.load());  // the queue is full: still waiting
-  g.open();                       // the worker takes the queued task: room
-  submitter.join();
-  EXPECT_TRUE(result.load());
+  blocked_submitter sub(p);
+  g.open();  // the worker takes the queued task: room
+  sub.t.join();
+  EXPECT_TRUE(sub.result.load());
   EXPECT_EQ(p.shutdown(kSafety).completed, 3U);
   EXPECT_EQ(p.stats().rejected, 0U);
 }
@@ -153,18 +161,12 @@ TEST(WorkerPool, SubmitIsWokenByShutdown) {
     }));
     ASSERT_TRUE(eventually([&] { return p.stats().running == 1; }));
     ASSERT_TRUE(p.try_submit([] {}));
-    std::atomic<bool> returned{false};
-    std::atomic<bool> result{true};
-    auto submitter = tether::safe_go(tether::background(), "submitter", tether::policy::keep_running, [&] {
-      result = p.submit([] {});
-      returned = true;
-    });
-    std::this_thread::sleep_for(10ms);
-    EXPECT_FALSE(returned.load());
+    blocked_submitter sub(p);
     auto closer = tether::safe_go(tether::background(), "closer", tether::policy::keep_running,
                                   [&] { p.shutdown(kSafety, mode); });
-    submitter.join();  // woken by the shutdown, with the worker still busy in drain mode
-    EXPECT_FALSE(result.load());
+    sub.t.join();  // woken by the shutdown, with the worker still busy in drain mode
+    EXPECT_TRUE(sub.returned.load());
+    EXPECT_FALSE(sub.result.load());
     g.open();
     closer.join();
     EXPECT_EQ(p.stats().rejected, 1U);
