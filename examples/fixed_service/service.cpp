@@ -8,9 +8,9 @@ service::service(const tether::context& root, config cfg)
     : scope_(tether::with_cancel(root)),
       cfg_(std::move(cfg)),
       limiters_(cfg_.max_clients, cfg_.client_idle_ttl),
-      // Long-lived fan-out group: bounded in-flight deliveries. Deliveries handle their own failures (a failed
-      // webhook must not cancel the others, which is what an exception escaping a group task would do).
-      webhooks_(scope_.ctx, "webhook-fanout", cfg_.max_inflight_webhooks) {}
+      // Bounded fan-out: a few long-lived workers and a bounded queue; when it is full, webhooks are shed.
+      webhooks_(scope_.ctx, "webhook-fanout",
+                {.workers = cfg_.webhook_workers, .queue_capacity = cfg_.webhook_queue_capacity}) {}
 
 service::~service() { stop(); }
 
@@ -35,6 +35,7 @@ std::uint64_t service::key_version() const {
 }
 
 response service::handle(const request& r) {
+  if (!accepting_.load(std::memory_order_acquire)) return {503, "shutting down"};
   // Before: limiters[r.client_ip] on an unordered_map that grows with every client ever seen.
   const bool allowed = limiters_.with(
       r.client_ip, [this] { return token_bucket(cfg_.rate_per_s, cfg_.burst); },
@@ -47,7 +48,7 @@ response service::handle(const request& r) {
   const std::string event = "request " + std::to_string(seq) + " " + r.path;
   // Before: for (auto& s : subscribers) std::thread(send_webhook, s, event).detach();
   for (const auto& subscriber : cfg_.webhook_subscribers) {
-    const bool queued = webhooks_.try_spawn(
+    const bool queued = webhooks_.try_submit(
         [this, subscriber, event, seq](const tether::context& ctx) { deliver_webhook(ctx, subscriber, seq, event); });
     if (!queued) stats_.webhooks_shed.fetch_add(1, std::memory_order_relaxed);  // backpressure, not a leak
   }
@@ -103,10 +104,28 @@ nlohmann::json service::health() const {
   };
 }
 
-void service::stop() {
-  scope_.cancel();
+void service::stop_accepting() { accepting_.store(false, std::memory_order_release); }
+
+void service::stop_webhooks(const tether::context& step) {
+  // Drain what is queued until the step's deadline; then the pool cancels and drops the rest.
+  const auto left = step.deadline() ? *step.deadline() - std::chrono::steady_clock::now()
+                                    : std::chrono::steady_clock::duration(std::chrono::seconds(1));
+  const auto r = webhooks_.shutdown(left);
+  if (!r.clean()) {
+    throw std::runtime_error(std::to_string(r.stragglers.size()) + " webhook(s) still running");
+  }
+}
+
+void service::stop_refresher() {
+  refresher_.cancel();
   if (refresher_.joinable()) refresher_.join();
-  webhooks_.wait();  // tasks handle their own errors, so this does not throw
+}
+
+void service::stop() {
+  stop_accepting();
+  scope_.cancel();
+  webhooks_.shutdown(std::chrono::seconds(1), tether::shutdown_mode::cancel);
+  stop_refresher();
 }
 
 }  // namespace fixed

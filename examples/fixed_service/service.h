@@ -4,9 +4,9 @@
 //   std::thread(refresher).detach() +               safe_go(root, "key-refresher", ...) running
 //     while (true) { sleep(); refresh(); }            tether::every(ctx, interval, refresh)
 //   std::unordered_map<ip, limiter> (only grows)    tether::bounded_map<ip, token_bucket> (LRU + TTL)
-//   std::thread(send_webhook).detach() per request  webhooks_.try_spawn(...) on a limited task_group
+//   std::thread(send_webhook).detach() per request  webhooks_.try_submit(...) on a bounded worker_pool
 //   threads.emplace_back(...) batch, errors lost    task_group per batch; wait() rethrows, errors() lists
-//   no shutdown                                     cancel the root context, stop(), registry::wait_idle
+//   no shutdown                                     shutdown_manager on SIGTERM: http, webhooks, refresher
 #pragma once
 
 #include <tether/tether.h>
@@ -28,7 +28,8 @@ struct config {
   double burst = 20;
   std::size_t max_clients = 1024;                   // limiter map capacity
   std::chrono::minutes client_idle_ttl{10};         // forget quiet clients
-  std::size_t max_inflight_webhooks = 16;
+  std::size_t webhook_workers = 4;
+  std::size_t webhook_queue_capacity = 16;        // beyond that, webhooks are shed (counted)
   std::vector<std::string> webhook_subscribers{"audit", "billing", "analytics"};
   std::size_t batch_parallelism = 4;
 };
@@ -66,7 +67,13 @@ class service {
   response handle(const request& r);
   batch_result process_batch(const std::vector<int>& items);
   nlohmann::json health() const;
-  // Cancels the service's tasks and waits for them (the webhook group and the refresher thread).
+  // The shutdown steps, in the order main() registers them with its shutdown_manager (which runs them in
+  // reverse): the key refresher, the webhook pool (drains until the step's deadline), and "http" (new
+  // requests get 503).
+  void stop_refresher();
+  void stop_webhooks(const tether::context& step);
+  void stop_accepting();
+  // All three (1 s for the webhooks): cancels the service's tasks and waits for them.
   void stop();
 
   const stats& counters() const { return stats_; }
@@ -84,7 +91,8 @@ class service {
   mutable std::mutex key_m_;
   std::uint64_t key_version_ = 0;
   tether::bounded_map<std::string, token_bucket> limiters_;
-  tether::task_group webhooks_;
+  tether::worker_pool webhooks_;
+  std::atomic<bool> accepting_{true};
   tether::task refresher_;
   std::atomic<std::uint64_t> request_seq_{0};
 };

@@ -13,6 +13,7 @@
 
 #include "context_node.h"
 #include "fork.h"
+#include "error_report.h"
 #include "shutdown.h"
 
 #include <atomic>
@@ -201,17 +202,27 @@ void report(task_state& st, std::exception_ptr ep) noexcept {
     e.where = st.rec.where;
     e.policy = st.pol;
     e.exception = ep;
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& ex) {
-      e.message = ex.what();
-    } catch (...) {
-      e.message = "unknown exception (not derived from std::exception)";
-    }
+    e.message = exception_message(ep);
   } catch (...) {
     // Out of memory while describing the error: still report what we have.
   }
   if (st.pol == policy::keep_running) hooks().failed.fetch_add(1, std::memory_order_relaxed);
+  call_error_hook(e);
+}
+
+}  // namespace
+
+std::string exception_message(const std::exception_ptr& ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception (not derived from std::exception)";
+  }
+}
+
+void call_error_hook(const task_error& e) noexcept {
   error_hook h;
   {
     std::lock_guard lk(hooks().m);
@@ -228,6 +239,8 @@ void report(task_state& st, std::exception_ptr ep) noexcept {
   }
   std::fflush(stderr);
 }
+
+namespace {
 
 void thread_main(const std::shared_ptr<task_state>& st) noexcept {
   tl_task = st.get();

@@ -7,7 +7,9 @@
 #include <tether/every.h>
 #include <tether/registry.h>
 #include <tether/safe_go.h>
+#include <tether/shutdown_manager.h>
 #include <tether/sleep.h>
 #include <tether/task_group.h>
+#include <tether/worker_pool.h>
 
 #include <nlohmann/json.hpp>  // for registry::snapshot_json()

@@ -1,0 +1,375 @@
+// worker_pool: N safe_go workers and a bounded FIFO queue under one mutex.
+//
+// One mutex guards the queue, the reservation count, the counters and the per-worker slots; three
+// condition variables wait on it: `room` (submitters waiting for a free queue slot; also woken by the
+// pool's context), `work` (idle workers; also woken by their own context) and `done` (shutdown waiting for
+// the workers to end). A submit reserves a slot under the lock, builds the type-erased body outside it (the
+// copy/move of the caller's callable may throw, or take long), then queues it: so a rejected or throwing
+// submit leaves the callable untouched and the queue never exceeds its capacity. Task bodies, their
+// destruction, and the error hook always run outside the lock.
+#include <tether/safe_go.h>
+#include <tether/worker_pool.h>
+
+#include "error_report.h"
+#include "shutdown.h"
+
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+namespace tether {
+
+const char* to_string(shutdown_mode m) noexcept {
+  switch (m) {
+    case shutdown_mode::drain:
+      return "drain";
+    case shutdown_mode::cancel:
+      return "cancel";
+  }
+  return "unknown";
+}
+
+namespace detail {
+
+struct worker_pool_state {
+  struct queued {
+    task_fn fn;
+    std::source_location where;
+  };
+  struct worker_slot {
+    std::uint64_t task_id = 0;  // the worker's registry id
+    bool busy = false;          // running a task (including reporting its exception)
+    std::source_location where;
+    std::chrono::steady_clock::time_point started;
+  };
+
+  std::string component;
+  std::size_t capacity = 0;
+  std::size_t nworkers = 0;
+  context ctx;
+  cancel_fn cancel;
+
+  mutable std::mutex m;
+  std::condition_variable_any room;
+  std::condition_variable_any work;
+  std::condition_variable_any done;
+  std::deque<queued> q;               // guarded by m
+  std::size_t reserved = 0;           // guarded by m: slots taken by submits still building their body
+  bool closed = false;                // guarded by m: shutdown() called
+  std::size_t live_workers = 0;       // guarded by m
+  std::size_t blocked_workers = 0;    // guarded by m: workers blocked in submit() on this pool
+  std::vector<worker_slot> slots;     // guarded by m
+  std::size_t running = 0;            // guarded by m
+  std::uint64_t completed = 0, failed = 0, rejected = 0, dropped = 0;  // guarded by m
+
+  std::mutex shutdown_m;              // serializes shutdown() calls and the destructor
+  std::vector<task> handles;          // guarded by shutdown_m
+
+  bool accepting() const { return !closed && !ctx.cancelled(); }
+  bool has_room() const { return q.size() + reserved < capacity; }
+};
+
+namespace {
+
+thread_local const worker_pool_state* tl_pool = nullptr;  // the pool whose worker runs on this thread
+
+std::chrono::steady_clock::time_point deadline_after(std::chrono::steady_clock::duration d) {
+  const auto now = std::chrono::steady_clock::now();
+  if (d <= d.zero()) return now;
+  if (d > std::chrono::steady_clock::time_point::max() - now) return std::chrono::steady_clock::time_point::max();
+  return now + d;
+}
+
+void report_failure(const worker_pool_state& st, std::uint64_t task_id, std::source_location where,
+                    std::exception_ptr ep) noexcept {
+  task_error e;
+  try {
+    e.component = st.component;
+    e.task_id = task_id;
+    e.where = where;
+    e.policy = policy::keep_running;
+    e.exception = ep;
+    e.message = exception_message(ep);
+  } catch (...) {
+    // Out of memory while describing the error: still report what we have.
+  }
+  call_error_hook(e);
+}
+
+void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
+  tl_pool = &st;
+  {
+    std::lock_guard lk(st.m);
+    st.slots[index].task_id = own_thread_task();
+  }
+  for (;;) {
+    worker_pool_state::queued item;
+    std::deque<worker_pool_state::queued> drop;
+    bool stop = false;
+    {
+      std::unique_lock lk(st.m);
+      st.work.wait(lk, own.stop_token(), [&] {
+        return !st.q.empty() || (st.closed && st.reserved == 0) || st.ctx.cancelled();
+      });
+      if (st.ctx.cancelled() || own.cancelled()) {
+        drop.swap(st.q);
+        st.dropped += drop.size();
+        stop = true;
+      } else if (st.q.empty()) {
+        stop = true;  // closed and drained
+      } else {
+        item = std::move(st.q.front());
+        st.q.pop_front();
+        ++st.running;
+        auto& slot = st.slots[index];
+        slot.busy = true;
+        slot.where = item.where;
+        slot.started = std::chrono::steady_clock::now();
+      }
+    }
+    if (stop) {
+      drop.clear();  // destroy the dropped bodies outside the lock
+      break;
+    }
+    st.room.notify_one();
+    bool ok = true;
+    try {
+      item.fn(st.ctx);
+    } catch (...) {
+      ok = false;
+      report_failure(st, st.slots[index].task_id, item.where, std::current_exception());
+    }
+    item.fn = task_fn();  // the body's captures are gone before the task counts as finished
+    {
+      std::lock_guard lk(st.m);
+      --st.running;
+      ++(ok ? st.completed : st.failed);
+      st.slots[index].busy = false;
+    }
+  }
+  tl_pool = nullptr;
+  std::lock_guard lk(st.m);
+  if (--st.live_workers == 0) st.done.notify_all();
+}
+
+}  // namespace
+
+bool pool_reserve(worker_pool_state& st, bool block) {
+  std::unique_lock lk(st.m);
+  if (st.accepting() && st.has_room()) {
+    ++st.reserved;
+    return true;
+  }
+  if (!block || !st.accepting()) {
+    ++st.rejected;
+    return false;
+  }
+  const bool self = tl_pool == &st;
+  if (self) {
+    if (st.blocked_workers + 1 >= st.nworkers) {
+      throw std::logic_error("tether::worker_pool::submit: called from a task of pool '" + st.component +
+                             "' whose queue is full while every other worker is blocked the same way: nothing "
+                             "could make room (use try_submit from the pool's own tasks)");
+    }
+    ++st.blocked_workers;
+  }
+  st.room.wait(lk, st.ctx.stop_token(), [&] { return !st.accepting() || st.has_room(); });
+  if (self) --st.blocked_workers;
+  if (!st.accepting() || !st.has_room()) {
+    ++st.rejected;
+    return false;
+  }
+  ++st.reserved;
+  return true;
+}
+
+void pool_unreserve(worker_pool_state& st) noexcept {
+  {
+    std::lock_guard lk(st.m);
+    --st.reserved;
+  }
+  st.room.notify_one();
+  st.work.notify_all();  // a draining worker may wait for the last reservation
+}
+
+void pool_push(worker_pool_state& st, task_fn fn, std::source_location where) noexcept {
+  bool queued = false;
+  {
+    std::lock_guard lk(st.m);
+    --st.reserved;
+    if (st.ctx.cancelled()) {
+      ++st.dropped;  // cancelled while the body was being built: the workers are leaving
+    } else {
+      st.q.push_back(worker_pool_state::queued{std::move(fn), where});
+      queued = true;
+    }
+  }
+  if (queued) {
+    st.work.notify_one();
+  } else {
+    st.work.notify_all();
+  }
+  // A dropped `fn` is destroyed here, outside the lock.
+}
+
+}  // namespace detail
+
+worker_pool::worker_pool(const context& parent, std::string_view component, options opts) {
+  if (component.empty()) throw std::invalid_argument("tether::worker_pool: component must not be empty");
+  if (opts.workers == 0) {
+    throw std::invalid_argument("tether::worker_pool: options.workers must be at least 1 (got 0) for pool '" +
+                                std::string(component) + "'");
+  }
+  if (opts.queue_capacity == 0) {
+    throw std::invalid_argument("tether::worker_pool: options.queue_capacity must be at least 1 (got 0) for pool '" +
+                                std::string(component) + "'");
+  }
+  detail::ensure_exit_handler();
+  auto st = std::make_shared<detail::worker_pool_state>();
+  st->component = std::string(component);
+  st->capacity = opts.queue_capacity;
+  st->nworkers = opts.workers;
+  st->slots.resize(opts.workers);
+  auto [inner, cancel] = with_cancel(parent);
+  st->cancel = cancel;
+  st->ctx = with_stop_token(inner, detail::shutdown_token());
+  st_ = st;
+  std::lock_guard sl(st->shutdown_m);
+  st->handles.reserve(opts.workers);
+  try {
+    for (std::size_t i = 0; i < opts.workers; ++i) {
+      {
+        std::lock_guard lk(st->m);
+        ++st->live_workers;
+      }
+      try {
+        st->handles.push_back(safe_go(st->ctx, st->component, policy::keep_running,
+                                      [st, i](const context& own) { detail::worker_main(*st, i, own); }));
+      } catch (...) {
+        std::lock_guard lk(st->m);
+        --st->live_workers;
+        throw;
+      }
+    }
+  } catch (...) {
+    st->cancel();
+    {
+      std::lock_guard lk(st->m);
+      st->closed = true;
+    }
+    st->work.notify_all();
+    for (auto& h : st->handles) h.join();
+    throw;
+  }
+}
+
+worker_pool::~worker_pool() {
+  if (!st_) return;
+  if (detail::tl_pool == st_.get()) {
+    // Destroyed by one of its own tasks: it cannot wait for itself. Close, cancel and leave the workers to the
+    // runtime (they end as soon as their current task returns).
+    {
+      std::lock_guard lk(st_->m);
+      st_->closed = true;
+    }
+    st_->cancel();
+    st_->room.notify_all();
+    st_->work.notify_all();
+    std::fprintf(stderr, "tether: worker_pool '%s' destroyed by one of its own tasks: cancelled, not waited for\n",
+                 st_->component.c_str());
+    return;
+  }
+  auto r = shutdown(detail::exit_grace(), shutdown_mode::drain);
+  if (!r.stragglers.empty()) {
+    std::fprintf(stderr, "tether: worker_pool '%s' destroyed with %zu task(s) still running after the exit grace:\n",
+                 st_->component.c_str(), r.stragglers.size());
+    for (const auto& s : r.stragglers) std::fprintf(stderr, "  %s\n", describe(s).c_str());
+    std::fflush(stderr);
+    std::vector<task> handles;
+    {
+      std::lock_guard sl(st_->shutdown_m);
+      handles.swap(st_->handles);
+    }
+    // Dropping the handles hands the workers to the runtime, which joins them when they end.
+  }
+}
+
+worker_pool::stats_t worker_pool::stats() const {
+  std::lock_guard lk(st_->m);
+  stats_t s;
+  s.queued = st_->q.size();
+  s.running = st_->running;
+  s.completed = st_->completed;
+  s.failed = st_->failed;
+  s.rejected = st_->rejected;
+  s.dropped = st_->dropped;
+  s.capacity = st_->capacity;
+  s.workers = st_->nworkers;
+  return s;
+}
+
+worker_pool::shutdown_report worker_pool::shutdown(std::chrono::steady_clock::duration timeout, shutdown_mode mode) {
+  auto& st = *st_;
+  if (detail::tl_pool == &st) {
+    throw std::logic_error("tether::worker_pool::shutdown: called from a task of pool '" + st.component +
+                           "', which would wait for itself");
+  }
+  if (mode != shutdown_mode::drain && mode != shutdown_mode::cancel) {
+    throw std::invalid_argument("tether::worker_pool::shutdown: mode is not a shutdown_mode");
+  }
+  std::lock_guard sl(st.shutdown_m);
+  const auto deadline = detail::deadline_after(timeout);
+  std::deque<detail::worker_pool_state::queued> drop;
+  auto cancel_and_drop = [&](std::unique_lock<std::mutex>& lk) {
+    lk.unlock();
+    st.cancel();  // outside the lock: the cancellation wakes waiters on `room`/`work`, which take it
+    lk.lock();
+    std::deque<detail::worker_pool_state::queued> more;
+    more.swap(st.q);
+    st.dropped += more.size();
+    for (auto& m : more) drop.push_back(std::move(m));
+  };
+  shutdown_report r;
+  {
+    std::unique_lock lk(st.m);
+    st.closed = true;
+    if (mode == shutdown_mode::cancel) cancel_and_drop(lk);
+    lk.unlock();
+    st.room.notify_all();
+    st.work.notify_all();
+    lk.lock();
+    if (!st.done.wait_until(lk, deadline, [&] { return st.live_workers == 0; })) {
+      cancel_and_drop(lk);
+      const auto& comp = st.component;
+      for (const auto& slot : st.slots) {
+        if (!slot.busy) continue;
+        straggler s;
+        s.id = slot.task_id;
+        s.component = comp;
+        s.where = slot.where;
+        s.started = slot.started;
+        s.kind = task_kind::thread;
+        r.stragglers.push_back(std::move(s));
+      }
+      // Workers not running a task end at once now (no user code left on their way out).
+      if (r.stragglers.empty()) st.done.wait(lk, [&] { return st.live_workers == 0; });
+    }
+    r.completed = st.completed;
+    r.failed = st.failed;
+    r.dropped = st.dropped;
+  }
+  drop.clear();  // outside the queue lock
+  if (r.stragglers.empty()) {
+    for (auto& h : st.handles) h.join();
+    st.handles.clear();
+  }
+  return r;
+}
+
+const context& worker_pool::ctx() const noexcept { return st_->ctx; }
+const std::string& worker_pool::component() const noexcept { return st_->component; }
+
+}  // namespace tether
