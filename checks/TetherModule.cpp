@@ -1,6 +1,9 @@
 // The tether clang-tidy module: registers every tether-* check under one name so that all four
 // delivery routes (--load, tether-tidy, tether-clangd, -fplugin) see the same set.
+#include "BackgroundContextCheck.h"
+#include "ComponentNameCheck.h"
 #include "RawThreadCheck.h"
+#include "SpawnInLoopCheck.h"
 #include "ThreadDetachCheck.h"
 #include "UnboundedContainerCheck.h"
 #include "UnguardedLoopCheck.h"
@@ -15,6 +18,9 @@ public:
     Factories.registerCheck<ThreadDetachCheck>("tether-thread-detach");
     Factories.registerCheck<UnguardedLoopCheck>("tether-unguarded-loop");
     Factories.registerCheck<UnboundedContainerCheck>("tether-unbounded-container");
+    Factories.registerCheck<SpawnInLoopCheck>("tether-spawn-in-loop");
+    Factories.registerCheck<BackgroundContextCheck>("tether-background-context");
+    Factories.registerCheck<ComponentNameCheck>("tether-component-name");
   }
 };
 
