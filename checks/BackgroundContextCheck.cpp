@@ -120,8 +120,11 @@ bool BackgroundContextCheck::inTestFile(SourceLocation UserLoc, const SourceMana
 void BackgroundContextCheck::checkArguments(const Expr *Site, const FunctionDecl *Callee,
                                             llvm::ArrayRef<const Expr *> Args, unsigned ParamOffset,
                                             const MatchFinder::MatchResult &Result) {
-  if (!Callee || cancellation::isDerivation(*Callee) || cancellation::isOwnMember(*Callee))
+  if (!Callee || cancellation::isOwnMember(*Callee))
     return;
+  // Deriving a child from a root makes a cancellable context; linking a token that can never be
+  // stopped does not.
+  bool Derivation = cancellation::isDerivation(*Callee);
   const SourceManager &SM = *Result.SourceManager;
   for (unsigned I = ParamOffset; I < Args.size(); ++I) {
     unsigned P = I - ParamOffset;
@@ -130,7 +133,7 @@ void BackgroundContextCheck::checkArguments(const Expr *Site, const FunctionDecl
     QualType ParamType = Callee->getParamDecl(P)->getType();
     const VarDecl *Via = nullptr;
     Root R = rootOfArgument(Args[I], &Via);
-    if (R == Root::None)
+    if (R == Root::None || (Derivation && R != Root::DefaultToken))
       continue;
     bool Expected = R == Root::DefaultToken ? cancellation::isStopTokenType(ParamType)
                                             : cancellation::isContextType(ParamType);

@@ -72,6 +72,8 @@ Root rootOf(const Expr *E) {
 bool isDerivation(const FunctionDecl &FD) { return derivations().matches(FD); }
 
 bool isOwnMember(const FunctionDecl &FD) {
+  if (FD.isOverloadedOperator())
+    return true;
   const auto *MD = dyn_cast<CXXMethodDecl>(&FD);
   return MD && ownTypes().matches(*MD->getParent());
 }

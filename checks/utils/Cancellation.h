@@ -40,8 +40,9 @@ Root rootOf(const Expr *E);
 /// Is \p FD one of the functions deriving a cancellable child context (with_cancel, with_timeout,
 /// with_deadline, with_stop_token)?
 bool isDerivation(const FunctionDecl &FD);
-/// Is \p FD a member of tether::context or std::stop_token themselves (copies, assignment, comparison)?
-/// A root passed there is stored or compared, not used to run anything.
+/// Is \p FD a member of tether::context or std::stop_token themselves (copies, assignment), or an
+/// overloaded operator (comparison, assignment, streaming)? A root passed there is stored, compared or
+/// printed, not used to run anything.
 bool isOwnMember(const FunctionDecl &FD);
 
 } // namespace clang::tidy::tether::cancellation

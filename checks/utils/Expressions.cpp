@@ -56,6 +56,11 @@ void evaluateInto(const Expr *E, ASTContext &Ctx, StringValue &Out, unsigned Dep
              C && C->getConstructor()->isCopyOrMoveConstructor() && C->getNumArgs() == 1) {
     return evaluateInto(C->getArg(0), Ctx, Out, Depth + 1);
   }
+  // std::string -> std::string_view through the string's conversion operator.
+  if (const auto *MC = dyn_cast<CXXMemberCallExpr>(E);
+      MC && isa_and_nonnull<CXXConversionDecl>(MC->getMethodDecl()) &&
+      isStringClass(MC->getMethodDecl()->getParent()))
+    return evaluateInto(MC->getImplicitObjectArgument(), Ctx, Out, Depth + 1);
   if (const auto *UDL = dyn_cast<UserDefinedLiteral>(E)) {
     if (const auto *S = dyn_cast_or_null<StringLiteral>(UDL->getCookedLiteral())) {
       Out.Texts.push_back(S->getBytes().str());

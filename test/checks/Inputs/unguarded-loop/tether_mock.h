@@ -24,6 +24,7 @@ public:
   std::error_code err() const noexcept;
   std::stop_token stop_token() const noexcept;
   std::chrono::steady_clock::time_point deadline() const noexcept;
+  friend bool operator==(const context &, const context &) noexcept = default;
 };
 
 context background();
