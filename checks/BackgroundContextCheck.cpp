@@ -197,7 +197,9 @@ void BackgroundContextCheck::check(const MatchFinder::MatchResult &Result) {
     return;
   }
   if (const auto *Param = Result.Nodes.getNodeAs<ParmVarDecl>("param")) {
-    const Expr *Default = Param->hasUninstantiatedDefaultArg() ? nullptr : Param->getDefaultArg();
+    if (Param->hasUnparsedDefaultArg() || Param->hasUninstantiatedDefaultArg())
+      return;
+    const Expr *Default = Param->getDefaultArg();
     Root R = cancellation::rootOf(Default);
     if (R == Root::None ||
         !(R == Root::DefaultToken ? cancellation::isStopTokenType(Param->getType())

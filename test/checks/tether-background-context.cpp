@@ -128,6 +128,14 @@ void poll_feeds(const tether::context &ctx = tether::background());
 // CHECK-MESSAGES: :[[@LINE-1]]:46: warning: 'tether::background()' as the default of parameter 'ctx' is never cancelled: every caller that omits it starts work nothing can stop; make callers pass their context [tether-background-context]
 // CHECK-MESSAGES-ROOTS: :[[@LINE-2]]:46: warning: 'tether::background()' as the default of parameter 'ctx'
 
+template <class T> void poll_typed(T feed, const tether::context &ctx = tether::context());
+// CHECK-MESSAGES: :[[@LINE-1]]:73: warning: default-constructed 'tether::context' as the default of parameter 'ctx' is never cancelled
+// CHECK-MESSAGES-ROOTS: :[[@LINE-2]]:73: warning: default-constructed 'tether::context' as the default
+void use_poll_typed() {
+  poll_typed(1);
+  poll_typed('c');
+}
+
 // Macros: reported where the macro is used.
 #define DETACHED(name, fn) tether::safe_go(tether::background(), name, policy::keep_running, fn)
 void macro_use() {

@@ -226,3 +226,41 @@ void look_alikes(const std::vector<event> &events) {
     g.spawn([] {});
   }
 }
+
+// --- Odd shapes: no crash, and a sensible verdict. ----------------------------------------------
+
+#include <climits>
+#include <memory>
+void odd_shapes(const tether::context &ctx, std::unique_ptr<tether::task_group> &owned, tether::task_group *raw) {
+  for (int i = 0; i < 1000; ++i) {
+    owned->spawn([] {}); // through a pointer: construction not visible
+    (*raw).spawn([] {});
+  }
+  for (long long i = LLONG_MIN; i < LLONG_MAX; ++i)
+    tether::safe_go(ctx, "huge", policy::keep_running, [] {});
+  // CHECK-MESSAGES: :[[@LINE-1]]:5: warning: 'tether::safe_go' in a loop
+  // CHECK-NOTES-NOTES: :[[@LINE-2]]:5: warning: 'tether::safe_go' in a loop
+  // CHECK-NOTES-NOTES: :[[@LINE-4]]:3: note: repeated by this loop
+  for (unsigned i = 10; i != 0; i -= 3) // never reaches 0 exactly: not a counted loop
+    tether::safe_go(ctx, "skip", policy::keep_running, [] {});
+  // CHECK-MESSAGES: :[[@LINE-1]]:5: warning: 'tether::safe_go' in a loop
+  // CHECK-NOTES-NOTES: :[[@LINE-2]]:5: warning: 'tether::safe_go' in a loop
+  // CHECK-NOTES-NOTES: :[[@LINE-4]]:3: note: repeated by this loop
+  for (int i = 0; i < 4; i += 0)
+    tether::safe_go(ctx, "stuck", policy::keep_running, [] {});
+  // CHECK-MESSAGES: :[[@LINE-1]]:5: warning: 'tether::safe_go' in a loop
+  // CHECK-NOTES-NOTES: :[[@LINE-2]]:5: warning: 'tether::safe_go' in a loop
+  // CHECK-NOTES-NOTES: :[[@LINE-4]]:3: note: repeated by this loop
+  for (int i = 10; i < 4; ++i) // never runs
+    tether::safe_go(ctx, "never", policy::keep_running, [] {});
+  tether::task_group group(ctx, "g");
+  for (;;) {
+    group.spawn([] {});
+    // CHECK-MESSAGES: :[[@LINE-1]]:11: warning: 'spawn' on a 'tether::task_group' without a limit
+    // CHECK-NOTES-NOTES: :[[@LINE-2]]:11: warning: 'spawn' on a 'tether::task_group' without a limit
+    // CHECK-NOTES-NOTES: :[[@LINE-4]]:3: note: repeated by this loop
+    // CHECK-NOTES-NOTES: :[[@LINE-6]]:22: note: the group is constructed here without a limit
+    if (group.try_spawn([] {}))
+      continue;
+  }
+}
