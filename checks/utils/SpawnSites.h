@@ -74,7 +74,8 @@ struct TripCount {
 /// ++i)`, any constant start, step and comparison), bounds derived from hardware_concurrency() or
 /// tether::pool_threads() (also through a local variable, std::min/std::max or arithmetic with a
 /// constant), range-for over a constant-size array, std::array or braced list, and loops whose
-/// condition is constantly false (`do { } while (0)`).
+/// condition is constantly false (`do { } while (0)`, and googletest's
+/// `do { } while (::testing::internal::AlwaysFalse())`).
 TripCount tripCount(const Stmt *Loop, ASTContext &Ctx);
 
 /// The loops of non-system code, recorded in the match finder's pre-order so that, when a site inside

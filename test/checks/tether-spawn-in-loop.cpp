@@ -264,3 +264,12 @@ void odd_shapes(const tether::context &ctx, std::unique_ptr<tether::task_group> 
       continue;
   }
 }
+
+// googletest's assertion macros wrap their statement in `do { ... } while (AlwaysFalse())`: it runs once.
+namespace testing::internal {
+bool AlwaysFalse();
+}
+#define EXPECT_SOMETHING(statement) do { statement; } while (::testing::internal::AlwaysFalse())
+void gtest_idiom(const tether::context &ctx) {
+  EXPECT_SOMETHING(tether::safe_go(ctx, "scoped", policy::keep_running, [] {}));
+}
