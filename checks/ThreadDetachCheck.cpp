@@ -1,6 +1,7 @@
 // tether-thread-detach: a detached thread has no owner. Nothing can join it, cancel it, bound it or
 // learn that it failed, and at shutdown it keeps running against objects that are being destroyed.
 #include "ThreadDetachCheck.h"
+#include "utils/Expressions.h"
 #include "OptionUtils.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
@@ -18,7 +19,6 @@ AST_MATCHER_P(CXXRecordDecl, isThreadType, threads::ThreadTypeSet *, Types) {
   return Types->exact(&Node) >= 0;
 }
 
-constexpr llvm::StringLiteral DefaultThreadTypes = "::std::thread;::std::jthread;::boost::thread";
 constexpr llvm::StringLiteral DefaultDetachFunctions = "::pthread_detach";
 
 constexpr llvm::StringLiteral Consequence =
@@ -38,15 +38,6 @@ const ValueDecl *localVariable(const Expr *E) {
   return nullptr;
 }
 
-/// The initializer of the local variable \p E names, if any (one step: `auto job = [&]{...};`).
-const Expr *localInitializer(const Expr *E) {
-  const ValueDecl *V = localVariable(E);
-  const auto *VD = dyn_cast_or_null<VarDecl>(V);
-  if (!VD || isa<ParmVarDecl>(VD) || !VD->getInit())
-    return nullptr;
-  return threads::stripConstruction(VD->getInit());
-}
-
 /// True if the detached object, or the initializer of the local variable it names, depends on
 /// template arguments (only the instantiations show what the thread runs).
 bool dependsOnTemplateArguments(const Expr *Obj) {
@@ -63,7 +54,7 @@ bool dependsOnTemplateArguments(const Expr *Obj) {
 ThreadDetachCheck::ThreadDetachCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
       ThreadTypeNames(validateQualifiedNames(*this, "ThreadTypes",
-                                             splitList(Options.get("ThreadTypes", DefaultThreadTypes)))),
+                                             splitList(Options.get("ThreadTypes", threads::DefaultThreadTypes)))),
       DetachFunctionNames(validateQualifiedNames(
           *this, "DetachFunctions", splitList(Options.get("DetachFunctions", DefaultDetachFunctions)))) {
   Types.setNames(ThreadTypeNames);

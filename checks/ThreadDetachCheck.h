@@ -1,7 +1,7 @@
 #ifndef TETHER_CHECKS_THREADDETACHCHECK_H
 #define TETHER_CHECKS_THREADDETACHCHECK_H
 
-#include "RawThreadCheck.h"
+#include "utils/Threads.h"
 #include "clang-tidy/ClangTidyCheck.h"
 #include "llvm/ADT/DenseSet.h"
 
