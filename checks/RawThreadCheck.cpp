@@ -9,6 +9,8 @@
 // location, so a spawn in a template is reported once however many times it is instantiated.
 #include "RawThreadCheck.h"
 #include "OptionUtils.h"
+#include "utils/SpawnSites.h"
+#include "utils/TetherApi.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
@@ -35,8 +37,7 @@ AST_MATCHER_P(CXXConstructExpr, spawnsThread, threads::ThreadTypeSet *, Types) {
 
 constexpr llvm::StringLiteral DefaultSpawnFunctions = "::pthread_create;::thrd_create;::std::async";
 
-constexpr llvm::StringLiteral Replacement =
-    "spawn through 'tether::safe_go' (owned, named, cancellable) or a 'tether::task_group' instead";
+constexpr llvm::StringLiteral Replacement = api::RawThreadAdvice;
 
 // Library functions that construct their first template argument from the arguments forwarded
 // through their parameter pack.
@@ -106,6 +107,7 @@ void RawThreadCheck::onStartOfTranslationUnit() {
   Types.clearCache();
   Reported.clear();
   Unevaluated.clear();
+  Loops.clear();
   NamespaceLevel.clear();
   NamespaceLevelIndexed = false;
 }
@@ -114,6 +116,7 @@ void RawThreadCheck::registerMatchers(MatchFinder *Finder) {
   if (Types.empty() && SpawnFunctionNames.empty())
     return;
   threads::UnevaluatedOperands::registerMatchers(Finder, this);
+  LoopIndex::registerMatchers(Finder, this);
   if (!Types.empty()) {
     Finder->addMatcher(
         cxxConstructExpr(spawnsThread(&Types), unless(isExpansionInSystemHeader())).bind("construct"),
@@ -280,10 +283,19 @@ void RawThreadCheck::checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx
     What = "'" + RD->getQualifiedNameAsString() + "' (derived from " + What + ")";
   diag(Loc, "raw thread creation with %0 via '%1'; %2")
       << What << FD->getName() << Replacement << Call->getSourceRange();
+  noteLoop(Call, Ctx);
+}
+
+void RawThreadCheck::noteLoop(const Stmt *Site, ASTContext &Ctx) {
+  // A loop over input starts one thread per item. (tether-spawn-in-loop reports the same for the
+  // runtime's spawns; raw spawns are reported here only, so no line is reported twice.)
+  if (const Stmt *Loop = fanOut(Loops, Site, Ctx).UnboundedLoop)
+    diag(userLocation(Ctx.getSourceManager(), loopKeyword(Loop)),
+         "this loop starts one thread per iteration, with no bound", DiagnosticIDs::Note);
 }
 
 void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
-  if (Unevaluated.record(Result))
+  if (Unevaluated.record(Result) || Loops.record(Result))
     return;
   ASTContext &Ctx = *Result.Context;
 
@@ -297,6 +309,7 @@ void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
     if (Types.exact(RD) < 0)
       What = "'" + RD->getQualifiedNameAsString() + "' (derived from " + What + ")";
     diag(Loc, "raw thread creation with %0; %1") << What << Replacement << E->getSourceRange();
+    noteLoop(E, Ctx);
     return;
   }
 
@@ -341,6 +354,7 @@ void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
       diag(Loc, "call to '%0' starts an untracked thread; use 'tether::safe_go' or "
                 "'tether::task_group' instead")
           << FD->getQualifiedNameAsString() << Call->getSourceRange();
+    noteLoop(Call, Ctx);
   }
 }
 

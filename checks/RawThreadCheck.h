@@ -2,6 +2,7 @@
 #define TETHER_CHECKS_RAWTHREADCHECK_H
 
 #include "clang-tidy/ClangTidyCheck.h"
+#include "utils/SpawnSites.h"
 #include "utils/Threads.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -39,6 +40,8 @@ private:
   bool isSiteInAllowedNamespace(const Stmt *Site, ASTContext &Ctx);
   void indexNamespaceLevel(ASTContext &Ctx);
   void checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx);
+  /// After a finding at \p Site: a note on the loop that repeats it without a bound, if any.
+  void noteLoop(const Stmt *Site, ASTContext &Ctx);
 
   std::vector<std::string> ThreadTypeNames;
   std::vector<std::string> SpawnFunctionNames;
@@ -50,6 +53,7 @@ private:
   NameList AllowedNamespaces;
   llvm::DenseSet<SourceLocation> Reported;
   threads::UnevaluatedOperands Unevaluated;
+  LoopIndex Loops;
 
   /// The declarations at namespace level (not namespaces themselves) of the non-system files, per
   /// file, as expansion-location offsets; built on the first finding that needs AllowedNamespaces.

@@ -59,24 +59,8 @@ void SpawnInLoopCheck::check(const MatchFinder::MatchResult &Result) {
 
   // How often do the loops around it run it? The outermost loop with no bound decides; failing that,
   // the product of the constant trip counts.
-  const Stmt *UnboundedLoop = nullptr;
-  uint64_t Product = 1;
-  const Stmt *OutermostCounted = nullptr;
-  for (const LoopIndex::Repeating &R : Loops.loopsRepeating(Call, SM)) {
-    if (R.ExitsAfter)
-      continue;
-    TripCount TC = tripCount(R.Loop, *Result.Context);
-    if (TC.K == TripCount::Unbounded) {
-      UnboundedLoop = R.Loop;
-      break;
-    }
-    if (TC.K == TripCount::Constant) {
-      Product = TC.N == 0 ? 0 : (Product > UINT64_MAX / TC.N ? UINT64_MAX : Product * TC.N);
-      if (!OutermostCounted)
-        OutermostCounted = R.Loop;
-    }
-  }
-  if (!UnboundedLoop && (Product <= MaxConstantFanOut || !OutermostCounted))
+  FanOut F = fanOut(Loops, Call, *Result.Context);
+  if (!F.UnboundedLoop && (F.ConstantProduct <= MaxConstantFanOut || !F.OutermostCounted))
     return;
   if (!Reported.claim(Loc))
     return;
@@ -88,15 +72,15 @@ void SpawnInLoopCheck::check(const MatchFinder::MatchResult &Result) {
     diag(Loc, "'spawn' on a 'tether::task_group' without a limit starts one task per iteration "
               "with no bound; give the group a limit, or use a worker pool with a bounded queue")
         << Call->getSourceRange();
-  if (UnboundedLoop)
-    diag(userLocation(SM, loopKeyword(UnboundedLoop)),
+  if (F.UnboundedLoop)
+    diag(userLocation(SM, loopKeyword(F.UnboundedLoop)),
          "repeated by this loop, whose trip count is neither a constant nor bounded by the number "
          "of cores",
          DiagnosticIDs::Note);
   else
-    diag(userLocation(SM, loopKeyword(OutermostCounted)),
+    diag(userLocation(SM, loopKeyword(F.OutermostCounted)),
          "repeated %0 times by this loop nest, more than MaxConstantFanOut (%1)", DiagnosticIDs::Note)
-        << std::to_string(Product) << MaxConstantFanOut;
+        << std::to_string(F.ConstantProduct) << MaxConstantFanOut;
   if (Spawn->UnlimitedConstruction)
     diag(userLocation(SM, Spawn->UnlimitedConstruction->getBeginLoc()),
          "the group is constructed here without a limit", DiagnosticIDs::Note);

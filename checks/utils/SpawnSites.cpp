@@ -356,6 +356,27 @@ TripCount tripCount(const Stmt *Loop, ASTContext &Ctx) {
   return {};
 }
 
+FanOut fanOut(const LoopIndex &Loops, const Stmt *Site, ASTContext &Ctx) {
+  FanOut F;
+  for (const LoopIndex::Repeating &R : Loops.loopsRepeating(Site, Ctx.getSourceManager())) {
+    if (R.ExitsAfter)
+      continue;
+    TripCount TC = tripCount(R.Loop, Ctx);
+    if (TC.K == TripCount::Unbounded) {
+      F.UnboundedLoop = R.Loop;
+      break;
+    }
+    if (TC.K == TripCount::Constant) {
+      F.ConstantProduct = TC.N == 0 ? 0
+                          : F.ConstantProduct > UINT64_MAX / TC.N ? UINT64_MAX
+                                                                   : F.ConstantProduct * TC.N;
+      if (!F.OutermostCounted)
+        F.OutermostCounted = R.Loop;
+    }
+  }
+  return F;
+}
+
 SourceLocation loopKeyword(const Stmt *Loop) {
   if (const auto *F = dyn_cast<ForStmt>(Loop))
     return F->getForLoc();

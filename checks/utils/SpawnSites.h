@@ -110,6 +110,19 @@ private:
   std::vector<Recorded> Loops;
 };
 
+/// How many times the loops around a site run it.
+struct FanOut {
+  /// The outermost loop repeating the site whose trip count is unbounded, if any.
+  const Stmt *UnboundedLoop = nullptr;
+  /// The product of the constant trip counts of the loops repeating it (saturating), and the
+  /// outermost of those loops (null if none). Machine-bounded loops count as 1.
+  uint64_t ConstantProduct = 1;
+  const Stmt *OutermostCounted = nullptr;
+};
+/// Reads the loops that repeat \p Site (LoopIndex::loopsRepeating, loops the site leaves right after
+/// running excluded) and their trip counts.
+FanOut fanOut(const LoopIndex &Loops, const Stmt *Site, ASTContext &Ctx);
+
 /// The keyword a diagnostic about \p Loop points at (`for`, `while`, `do`).
 SourceLocation loopKeyword(const Stmt *Loop);
 
