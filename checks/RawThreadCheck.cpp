@@ -226,10 +226,10 @@ bool RawThreadCheck::isSiteInAllowedNamespace(const Stmt *Site, ASTContext &Ctx)
 bool RawThreadCheck::shouldReport(SourceLocation &Loc, const Stmt *Site, ASTContext &Ctx) {
   const SourceManager &SM = Ctx.getSourceManager();
   Loc = threads::userLocation(SM, Loc);
-  if (Loc.isInvalid() || Reported.contains(Loc))
+  if (Loc.isInvalid() || Reported.claimed(Loc))
     return false;
   if (AllowedFileRegex && AllowedFileRegex->match(SM.getFilename(SM.getSpellingLoc(Loc)))) {
-    Reported.insert(Loc); // depends on the location only: decided once
+    Reported.settle(Loc); // depends on the location only: decided once
     return false;
   }
   // These depend on the site, not just its location: a macro can hold both a probe in an
@@ -238,7 +238,7 @@ bool RawThreadCheck::shouldReport(SourceLocation &Loc, const Stmt *Site, ASTCont
     return false; // sizeof(std::thread(f)), decltype(...), requires { ... }: nothing runs
   if (!AllowedNamespaces.empty() && isSiteInAllowedNamespace(Site, Ctx))
     return false;
-  Reported.insert(Loc);
+  Reported.settle(Loc);
   return true;
 }
 
@@ -372,12 +372,11 @@ void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
     if (IsStdAsync)
       diag(Loc, "call to 'std::async' starts an untracked thread: nothing can cancel it or bound "
                 "it, and the returned std::future blocks in its destructor until the task ends; "
-                "use 'tether::safe_go' or 'tether::task_group' instead")
-          << Call->getSourceRange();
+                "use %0 instead")
+          << api::ApprovedSpawn << Call->getSourceRange();
     else if (getLangOpts().CPlusPlus)
-      diag(Loc, "call to '%0' starts an untracked thread; use 'tether::safe_go' or "
-                "'tether::task_group' instead")
-          << FD->getQualifiedNameAsString() << Call->getSourceRange();
+      diag(Loc, "call to '%0' starts an untracked thread; use %1 instead")
+          << FD->getQualifiedNameAsString() << api::ApprovedSpawn << Call->getSourceRange();
     else // C has no tether runtime: the thread has to come from the C++ side.
       diag(Loc, "call to '%0' starts an untracked thread; start it from the C++ side with "
                 "'tether::safe_go' or a 'tether::task_group' instead")

@@ -54,7 +54,7 @@ private:
   threads::ThreadTypeSet Types;
   std::optional<llvm::Regex> AllowedFileRegex;
   NameList AllowedNamespaces;
-  llvm::DenseSet<SourceLocation> Reported;
+  ReportOnce Reported;
   threads::UnevaluatedOperands Unevaluated;
   LoopIndex Loops;
 

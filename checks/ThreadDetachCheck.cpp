@@ -4,6 +4,7 @@
 #include "CheapEvaluation.h"
 #include "OptionUtils.h"
 #include "utils/Expressions.h"
+#include "utils/TetherApi.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
@@ -23,16 +24,16 @@ AST_MATCHER_P(CXXRecordDecl, isThreadType, threads::ThreadTypeSet *, Types) {
 
 constexpr llvm::StringLiteral DefaultDetachFunctions = "::pthread_detach;::thrd_detach";
 
-constexpr llvm::StringLiteral Consequence =
+const std::string Consequence =
     "makes this thread unowned: nothing can wait for it, cancel it or see it fail; keep it owned "
-    "with 'tether::safe_go' or 'tether::task_group'";
+    "with " + api::ApprovedSpawn.str();
 // C has no tether runtime: the remedy there is an owner that joins.
 constexpr llvm::StringLiteral ConsequenceC =
     "makes this thread unowned: nothing can wait for it, cancel it or see it fail; keep it "
     "joinable and join it from the code that owns what it uses";
-constexpr llvm::StringLiteral AttrConsequence =
+const std::string AttrConsequence =
     "makes every thread created with this attribute unowned: nothing can wait for them, cancel "
-    "them or see them fail; keep them owned with 'tether::safe_go' or 'tether::task_group'";
+    "them or see them fail; keep them owned with " + api::ApprovedSpawn.str();
 constexpr llvm::StringLiteral AttrConsequenceC =
     "makes every thread created with this attribute unowned: nothing can wait for them, cancel "
     "them or see them fail; leave them joinable and join them from the code that owns what they "
@@ -276,9 +277,9 @@ void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
     // Unevaluated sites are not remembered: a macro can hold both a probe in an unevaluated
     // operand and a real detach, which are reported at the same place (the macro's use).
-    if (Loc.isInvalid() || Reported.contains(Loc) || Unevaluated.contains(Call, SM))
+    if (Loc.isInvalid() || Reported.claimed(Loc) || Unevaluated.contains(Call, SM))
       return;
-    Reported.insert(Loc);
+    Reported.settle(Loc);
     diag(Loc, "'detach()' %0") << Consequence << Call->getSourceRange();
     addDanglingNotes(Call, SM);
     return;
@@ -286,22 +287,22 @@ void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("call")) {
     const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("fn");
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
-    if (Loc.isInvalid() || Reported.contains(Loc) || Unevaluated.contains(Call, SM))
+    if (Loc.isInvalid() || Reported.claimed(Loc) || Unevaluated.contains(Call, SM))
       return;
-    Reported.insert(Loc);
+    Reported.settle(Loc);
     diag(Loc, "'%0()' %1") << FD->getName()
-                           << (getLangOpts().CPlusPlus ? Consequence : ConsequenceC)
+                           << (getLangOpts().CPlusPlus ? llvm::StringRef(Consequence) : llvm::StringRef(ConsequenceC))
                            << Call->getSourceRange();
     return;
   }
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("attr")) {
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
-    if (Loc.isInvalid() || Reported.contains(Loc) || Unevaluated.contains(Call, SM) ||
+    if (Loc.isInvalid() || Reported.claimed(Loc) || Unevaluated.contains(Call, SM) ||
         !isDetachedState(Call->getArg(1), *Result.Context))
       return;
-    Reported.insert(Loc);
+    Reported.settle(Loc);
     diag(Loc, "'pthread_attr_setdetachstate(..., PTHREAD_CREATE_DETACHED)' %0")
-        << (getLangOpts().CPlusPlus ? AttrConsequence : AttrConsequenceC)
+        << (getLangOpts().CPlusPlus ? llvm::StringRef(AttrConsequence) : llvm::StringRef(AttrConsequenceC))
         << Call->getArg(1)->getSourceRange();
   }
 }

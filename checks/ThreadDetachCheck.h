@@ -47,7 +47,7 @@ private:
   std::vector<std::string> ThreadTypeNames;
   std::vector<std::string> DetachFunctionNames;
   threads::ThreadTypeSet Types;
-  llvm::DenseSet<SourceLocation> Reported;
+  ReportOnce Reported;
   threads::UnevaluatedOperands Unevaluated;
   Preprocessor *PP = nullptr;
   std::optional<std::optional<llvm::APSInt>> DetachedValue; // outer: looked up yet?
