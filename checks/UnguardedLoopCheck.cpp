@@ -1,5 +1,6 @@
 #include "UnguardedLoopCheck.h"
 #include "utils/Cancellation.h"
+#include "utils/SpawnSites.h"
 #include "utils/Unevaluated.h"
 #include "CheapEvaluation.h"
 #include "OptionUtils.h"
@@ -78,14 +79,6 @@ bool isAtomicBoolRead(const AtomicExpr *E) {
   T = T->getPointeeType();
   // __atomic_test_and_set works on any byte: it is a flag by nature.
   return E->getOp() == AtomicExpr::AO__atomic_test_and_set || isAtomicBoolValue(T);
-}
-
-SourceLocation keywordLoc(const Stmt *Loop) {
-  if (const auto *F = dyn_cast<ForStmt>(Loop))
-    return F->getForLoc();
-  if (const auto *W = dyn_cast<WhileStmt>(Loop))
-    return W->getWhileLoc();
-  return cast<DoStmt>(Loop)->getDoLoc();
 }
 
 /// Does a handler of \p Try catch an exception of type \p Thrown (null: a rethrow, type unknown)?
@@ -536,7 +529,7 @@ UnguardedLoopCheck::Verdict UnguardedLoopCheck::judge(const Stmt *Loop, ASTConte
     return Verdict::Guarded;
   if (Undecided || Facts.Dependent)
     return Verdict::Undecided; // A template pattern: its instantiations decide.
-  Out.Keyword = keywordLoc(Loop);
+  Out.Keyword = loopKeyword(Loop);
   Out.Strict = Facts.HasExit;
   Out.Sleeps = std::move(Facts.Sleeps);
   return Verdict::Unguarded;
@@ -551,7 +544,7 @@ void UnguardedLoopCheck::check(const MatchFinder::MatchResult &Result) {
   Verdict V = judge(Loop, *Result.Context, F);
   if (V == Verdict::Bounded)
     return; // Most loops: nothing to record.
-  LoopRecord &R = Loops[keywordLoc(Loop).getRawEncoding()];
+  LoopRecord &R = Loops[loopKeyword(Loop).getRawEncoding()];
   if (V == Verdict::Guarded)
     R.AnyGuarded = true;
   else if (V == Verdict::Undecided)

@@ -1,4 +1,5 @@
 #include "SpawnSites.h"
+#include "../CheapEvaluation.h"
 #include "Expressions.h"
 #include "Options.h"
 #include "TetherApi.h"
@@ -157,15 +158,11 @@ std::optional<TetherSpawn> classifyTetherSpawn(const CallExpr *Call) {
 namespace {
 
 std::optional<int64_t> constantInt(const Expr *E, const ASTContext &Ctx) {
-  if (!E || E->isValueDependent() || E->isTypeDependent())
+  // With a step budget: a bound computed by an expensive constexpr function is not "constant".
+  std::optional<llvm::APSInt> V = E ? evaluateIntCheaply(E, Ctx) : std::nullopt;
+  if (!V || V->getSignificantBits() > 63)
     return std::nullopt;
-  Expr::EvalResult R;
-  if (!E->EvaluateAsInt(R, Ctx) || !R.Val.isInt())
-    return std::nullopt;
-  const llvm::APSInt &V = R.Val.getInt();
-  if (V.getSignificantBits() > 63)
-    return std::nullopt;
-  return V.getExtValue();
+  return V->getExtValue();
 }
 
 /// Is \p E bounded by the machine (hardware_concurrency(), pool_threads()), possibly combined with
@@ -327,14 +324,13 @@ const NameList &alwaysFalse() {
 }
 
 bool constantlyFalse(const Expr *Cond, const ASTContext &Ctx) {
-  bool V = true;
   if (!Cond || Cond->isValueDependent() || Cond->isTypeDependent())
     return false;
   if (const auto *Call = dyn_cast<CallExpr>(Cond->IgnoreParenImpCasts());
       Call && Call->getNumArgs() == 0 && Call->getDirectCallee() &&
       alwaysFalse().matches(*Call->getDirectCallee()))
     return true;
-  return Cond->EvaluateAsBooleanCondition(V, Ctx) && !V;
+  return evaluateConditionCheaply(Cond, Ctx) == std::optional<bool>(false);
 }
 
 } // namespace

@@ -281,3 +281,23 @@ bool AlwaysFalse();
 void gtest_idiom(const tether::context &ctx) {
   EXPECT_SOMETHING(tether::safe_go(ctx, "scoped", policy::keep_running, [] {}));
 }
+
+// Trip counts are evaluated with a step budget: a bound that an expensive constexpr function computes
+// counts as not constant (see docs/performance.md), a cheap one as constant.
+constexpr int slow_eight() {
+  int n = 0;
+  for (int i = 0; i < 100000; ++i)
+    n += i % 2;
+  return n > 0 ? 8 : 0;
+}
+constexpr int cheap_eight() { return 8; }
+void budgeted(const tether::context &ctx) {
+  for (int i = 0; i < slow_eight(); ++i)
+    tether::safe_go(ctx, "slow", policy::keep_running, [] {});
+  // CHECK-MESSAGES: :[[@LINE-1]]:5: warning: 'tether::safe_go' in a loop
+  // CHECK-NOTES-NOTES: :[[@LINE-2]]:5: warning: 'tether::safe_go' in a loop
+  // CHECK-NOTES-NOTES: :[[@LINE-4]]:3: note: repeated by this loop
+  for (int i = 0; i < cheap_eight(); ++i)
+    tether::safe_go(ctx, "cheap", policy::keep_running, [] {});
+  // CHECK-MESSAGES-FANOUT: :[[@LINE-1]]:5: warning: 'tether::safe_go' in a loop
+}
