@@ -12,6 +12,8 @@ PACKAGES=(
   cmake ninja-build python3 nlohmann-json3-dev libgtest-dev libgmock-dev
   # benchmarks: Google Benchmark, and oneTBB only as a peer to compare against
   libbenchmark-dev libtbb-dev
+  # tether check's tests validate its SARIF against the official schema
+  python3-jsonschema
 )
 
 missing=()

@@ -39,3 +39,11 @@ config.substitutions.append(("%lsp_client", f"{config.python} {os.path.join(lit_
 config.substitutions.append(("%tether_inputs", inputs))
 config.substitutions.append(("%tether_src", config.tether_src_root))
 config.substitutions.append(("%tether_build", config.tether_obj_root))
+config.substitutions.append(("%tether_cli", os.path.join(config.tether_tools_dir, "tether")))
+config.substitutions.append(("%make_cdb", f"{config.python} {os.path.join(lit_dir, 'make_cdb.py')}"))
+config.substitutions.append(("%validate_sarif",
+    f"{config.python} {os.path.join(lit_dir, 'validate_sarif.py')} "
+    f"{os.path.join(config.test_source_root, 'cli', 'Inputs', 'sarif-schema-2.1.0.json')}"))
+config.substitutions.append(("%exit_code", f"{config.python} {os.path.join(lit_dir, 'exit_code.py')}"))
+config.substitutions.append(("%pty_stderr", f"{config.python} {os.path.join(lit_dir, 'pty_stderr.py')}"))
+config.substitutions.append(("%normalize_tidy", f"{config.python} {os.path.join(lit_dir, 'normalize_tidy.py')}"))
