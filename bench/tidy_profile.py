@@ -33,7 +33,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-TETHER = ["tether-raw-thread", "tether-thread-detach", "tether-unguarded-loop", "tether-unbounded-container"]
+TETHER = ["tether-raw-thread", "tether-thread-detach", "tether-unguarded-loop", "tether-unbounded-container",
+          "tether-spawn-in-loop", "tether-background-context", "tether-component-name"]
 PEERS = ["bugprone-infinite-loop", "concurrency-mt-unsafe"]
 
 

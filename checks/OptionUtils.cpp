@@ -1,4 +1,5 @@
 #include "OptionUtils.h"
+#include "clang-tidy/utils/OptionsUtils.h"
 #include "clang-tidy/ClangTidyDiagnosticConsumer.h"
 #include "clang-tidy/ClangTidyOptions.h"
 #include "llvm/ADT/StringExtras.h"
@@ -47,14 +48,10 @@ struct ConstructionScope {
 } // namespace
 
 std::vector<std::string> splitList(llvm::StringRef Value) {
-  llvm::SmallVector<llvm::StringRef, 8> Parts;
-  Value.split(Parts, ';', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  // clang-tidy's own list syntax: items trimmed, empty ones dropped.
   std::vector<std::string> Items;
-  for (llvm::StringRef Part : Parts) {
-    Part = Part.trim();
-    if (!Part.empty())
-      Items.push_back(Part.str());
-  }
+  for (llvm::StringRef Item : utils::options::parseStringList(Value))
+    Items.push_back(Item.str());
   return Items;
 }
 

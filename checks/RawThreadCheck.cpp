@@ -9,6 +9,8 @@
 // location, so a spawn in a template is reported once however many times it is instantiated.
 #include "RawThreadCheck.h"
 #include "OptionUtils.h"
+#include "utils/SpawnSites.h"
+#include "utils/TetherApi.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
@@ -25,318 +27,6 @@ using namespace clang::ast_matchers;
 namespace clang::tidy::tether {
 
 // ---------------------------------------------------------------------------------------------
-// Helpers shared with ThreadDetachCheck.
-// ---------------------------------------------------------------------------------------------
-namespace threads {
-
-QualifiedName parseQualifiedName(llvm::StringRef Name) {
-  QualifiedName Q;
-  Name = Name.trim();
-  Q.Anchored = Name.consume_front("::");
-  Q.Display = Name.str();
-  llvm::SmallVector<llvm::StringRef, 4> Parts;
-  Name.split(Parts, "::", -1, /*KeepEmpty=*/false);
-  for (llvm::StringRef P : Parts)
-    Q.Parts.push_back(P.str());
-  return Q;
-}
-
-std::vector<QualifiedName> parseQualifiedNames(const std::vector<std::string> &Names) {
-  std::vector<QualifiedName> Out;
-  for (const std::string &N : Names) {
-    QualifiedName Q = parseQualifiedName(N);
-    if (!Q.Parts.empty())
-      Out.push_back(std::move(Q));
-  }
-  return Out;
-}
-
-static bool isSkippableContext(const DeclContext *DC) {
-  return DC->isTransparentContext() || DC->isInlineNamespace() || isa<LinkageSpecDecl>(DC);
-}
-
-bool declHasName(const NamedDecl *D, const QualifiedName &Name) {
-  if (Name.Parts.empty() || !D->getDeclName().isIdentifier() || D->getName() != Name.Parts.back())
-    return false;
-  const DeclContext *DC = D->getDeclContext();
-  for (size_t I = Name.Parts.size() - 1; I-- > 0;) {
-    // Find the next named scope; inline namespaces match by name or are skipped.
-    while (DC) {
-      if (const auto *ND = dyn_cast<NamedDecl>(DC);
-          ND && ND->getDeclName().isIdentifier() && ND->getName() == Name.Parts[I] &&
-          (isa<NamespaceDecl>(DC) || isa<RecordDecl>(DC)))
-        break;
-      if (!isSkippableContext(DC))
-        return false;
-      DC = DC->getParent();
-    }
-    if (!DC)
-      return false;
-    DC = DC->getParent();
-  }
-  if (!Name.Anchored)
-    return true;
-  while (DC && !DC->isTranslationUnit() && isSkippableContext(DC))
-    DC = DC->getParent();
-  return DC && DC->isTranslationUnit();
-}
-
-void ThreadTypeSet::setNames(const std::vector<std::string> &Names) {
-  Types = parseQualifiedNames(Names);
-  clearCache();
-}
-
-void ThreadTypeSet::clearCache() {
-  ExactCache.clear();
-  DerivedCache.clear();
-  InheritCache.clear();
-}
-
-int ThreadTypeSet::exact(const CXXRecordDecl *RD) {
-  if (!RD)
-    return -1;
-  RD = RD->getCanonicalDecl();
-  auto [It, Inserted] = ExactCache.try_emplace(RD, -1);
-  if (!Inserted)
-    return It->second;
-  int Found = -1;
-  for (size_t I = 0; I < Types.size() && Found < 0; ++I)
-    if (declHasName(RD, Types[I]))
-      Found = static_cast<int>(I);
-  ExactCache[RD] = Found;
-  return Found;
-}
-
-int ThreadTypeSet::sameOrDerived(const CXXRecordDecl *RD) {
-  if (!RD)
-    return -1;
-  RD = RD->getCanonicalDecl();
-  if (auto It = DerivedCache.find(RD); It != DerivedCache.end())
-    return It->second;
-  DerivedCache[RD] = -1; // guards against (invalid) cycles
-  int Found = exact(RD);
-  if (Found < 0) {
-    if (const CXXRecordDecl *Def = RD->getDefinition()) {
-      for (const CXXBaseSpecifier &B : Def->bases()) {
-        Found = sameOrDerived(B.getType()->getAsCXXRecordDecl());
-        if (Found >= 0)
-          break;
-      }
-    }
-  }
-  DerivedCache[RD] = Found;
-  return Found;
-}
-
-int ThreadTypeSet::constructsAs(const CXXRecordDecl *RD) {
-  if (!RD)
-    return -1;
-  RD = RD->getCanonicalDecl();
-  if (auto It = InheritCache.find(RD); It != InheritCache.end())
-    return It->second;
-  InheritCache[RD] = -1;
-  int Found = exact(RD);
-  if (Found < 0) {
-    if (const CXXRecordDecl *Def = RD->getDefinition()) {
-      for (const Decl *D : Def->decls()) {
-        if (const auto *S = dyn_cast<ConstructorUsingShadowDecl>(D)) {
-          Found = constructsAs(S->getNominatedBaseClass());
-          if (Found >= 0)
-            break;
-        }
-      }
-    }
-  }
-  InheritCache[RD] = Found;
-  return Found;
-}
-
-bool ThreadTypeSet::isThreadValue(QualType T) {
-  if (T.isNull())
-    return false;
-  return sameOrDerived(T.getNonReferenceType()->getAsCXXRecordDecl()) >= 0;
-}
-
-int ThreadTypeSet::spawnedBy(const CXXConstructExpr *E) {
-  const CXXConstructorDecl *C = E->getConstructor();
-  if (!C)
-    return -1;
-  // Fast path for the common case: an ordinary constructor of a class that is not a thread type.
-  if (!C->isInheritingConstructor() && exact(C->getParent()) < 0)
-    return -1;
-  // `my_thread w(fn)` with `using std::thread::thread;` calls the inherited std::thread constructor.
-  while (C->isInheritingConstructor()) {
-    InheritedConstructor IC = C->getInheritedConstructor();
-    if (!IC || !IC.getConstructor())
-      break;
-    C = IC.getConstructor();
-  }
-  if (C->isDefaultConstructor() || C->isCopyOrMoveConstructor())
-    return -1;
-  // A derived class's own constructor is not the spawn site: its base initializer is.
-  return exact(C->getParent());
-}
-
-SourceLocation userLocation(const SourceManager &SM, SourceLocation Loc) {
-  return Loc.isValid() ? SM.getFileLoc(Loc) : Loc;
-}
-
-const Expr *stripConstruction(const Expr *E) {
-  while (E) {
-    const Expr *Prev = E;
-    E = E->IgnoreParenImpCasts();
-    if (const auto *EWC = dyn_cast<ExprWithCleanups>(E))
-      E = EWC->getSubExpr();
-    else if (const auto *MTE = dyn_cast<MaterializeTemporaryExpr>(E))
-      E = MTE->getSubExpr();
-    else if (const auto *BTE = dyn_cast<CXXBindTemporaryExpr>(E))
-      E = BTE->getSubExpr();
-    else if (const auto *FC = dyn_cast<CXXFunctionalCastExpr>(E))
-      E = FC->getSubExpr();
-    if (E == Prev)
-      break;
-  }
-  return E;
-}
-
-namespace {
-
-constexpr llvm::StringLiteral UnevaluatedExprID = "tether-unevaluated-expr";
-constexpr llvm::StringLiteral UnevaluatedTypeID = "tether-unevaluated-type";
-
-AST_MATCHER(UnaryExprOrTypeTraitExpr, hasArgumentExpr) { return !Node.isArgumentType(); }
-
-// There is no upstream matcher for typeid.
-const ast_matchers::internal::VariadicDynCastAllOfMatcher<Stmt, CXXTypeidExpr> typeidExpr;
-
-AST_MATCHER(CXXTypeidExpr, hasUnevaluatedOperand) {
-  return !Node.isTypeOperand() && !Node.isPotentiallyEvaluated();
-}
-
-AST_MATCHER(TypeLoc, isTypeOfExpression) {
-  TypeLoc::TypeLocClass C = Node.getTypeLocClass();
-  return C == TypeLoc::Decltype || C == TypeLoc::TypeOfExpr;
-}
-
-/// Is \p S inside the subtree of \p Root? Only for the rare locations that the source range
-/// cannot decide; walks the operand, which is small.
-bool isWithin(const Stmt *S, const Stmt *Root) {
-  llvm::SmallVector<const Stmt *, 32> Work{Root};
-  while (!Work.empty()) {
-    const Stmt *N = Work.pop_back_val();
-    if (N == S)
-      return true;
-    if (const auto *RE = dyn_cast<RequiresExpr>(N)) {
-      // Its requirements are not children.
-      for (const concepts::Requirement *R : RE->getRequirements()) {
-        if (const auto *ER = dyn_cast<concepts::ExprRequirement>(R);
-            ER && !ER->isExprSubstitutionFailure())
-          Work.push_back(ER->getExpr());
-        else if (const auto *NR = dyn_cast<concepts::NestedRequirement>(R);
-                 NR && !NR->hasInvalidConstraint())
-          Work.push_back(NR->getConstraintExpr());
-      }
-      continue;
-    }
-    for (const Stmt *Child : N->children())
-      if (Child)
-        Work.push_back(Child);
-  }
-  return false;
-}
-
-} // namespace
-
-void UnevaluatedOperands::registerMatchers(MatchFinder *Finder,
-                                           MatchFinder::MatchCallback *Callback) {
-  // One matcher per node kind, so that the finder runs each only on nodes of that kind; the
-  // cheap node test comes before the system-header test.
-  auto NotInSystemHeader = unless(isExpansionInSystemHeader());
-  Finder->addMatcher(
-      unaryExprOrTypeTraitExpr(hasArgumentExpr(), NotInSystemHeader).bind(UnevaluatedExprID),
-      Callback);
-  Finder->addMatcher(cxxNoexceptExpr(NotInSystemHeader).bind(UnevaluatedExprID), Callback);
-  Finder->addMatcher(
-      typeidExpr(hasUnevaluatedOperand(), NotInSystemHeader).bind(UnevaluatedExprID), Callback);
-  Finder->addMatcher(expr(requiresExpr(NotInSystemHeader)).bind(UnevaluatedExprID), Callback);
-  Finder->addMatcher(typeLoc(isTypeOfExpression(), NotInSystemHeader).bind(UnevaluatedTypeID),
-                     Callback);
-}
-
-bool UnevaluatedOperands::record(const MatchFinder::MatchResult &Result) {
-  const Stmt *Root = nullptr;
-  SourceRange Range;
-  if (const auto *E = Result.Nodes.getNodeAs<Expr>(UnevaluatedExprID)) {
-    Root = E;
-    Range = E->getSourceRange();
-  } else if (const auto *TL = Result.Nodes.getNodeAs<TypeLoc>(UnevaluatedTypeID)) {
-    if (auto D = TL->getAs<DecltypeTypeLoc>())
-      Root = D.getUnderlyingExpr();
-    else if (auto T = TL->getAs<TypeOfExprTypeLoc>())
-      Root = T.getUnderlyingExpr();
-    Range = TL->getSourceRange();
-  } else {
-    return false;
-  }
-  if (!Root || Range.isInvalid())
-    return true;
-  const SourceManager &SM = *Result.SourceManager;
-  Operand O;
-  O.Begin = SM.getExpansionLoc(Range.getBegin());
-  O.End = SM.getExpansionRange(Range.getEnd()).getEnd();
-  O.Root = Root;
-  auto [BeginFile, BeginOffset] = SM.getDecomposedLoc(O.Begin);
-  auto [EndFile, EndOffset] = SM.getDecomposedLoc(O.End);
-  if (BeginFile == EndFile) {
-    O.File = BeginFile;
-    O.BeginOffset = BeginOffset;
-    O.EndOffset = EndOffset;
-  }
-  Operands.push_back(O);
-  return true;
-}
-
-bool UnevaluatedOperands::contains(const Stmt *S, const SourceManager &SM) const {
-  if (Operands.empty())
-    return false;
-  SourceLocation Loc = SM.getExpansionLoc(S->getBeginLoc());
-  auto [File, Offset] = SM.getDecomposedLoc(Loc);
-  for (const Operand &O : Operands) {
-    bool OnEdge;
-    if (O.File.isValid()) {
-      if (O.File != File || Offset < O.BeginOffset || Offset > O.EndOffset)
-        continue;
-      OnEdge = Offset == O.BeginOffset || Offset == O.EndOffset;
-    } else {
-      if (SM.isBeforeInTranslationUnit(Loc, O.Begin) || SM.isBeforeInTranslationUnit(O.End, Loc))
-        continue;
-      OnEdge = Loc == O.Begin || Loc == O.End;
-    }
-    // Strictly inside: the site is written between the operator and its closing token. On the
-    // first or last token it shares a macro expansion with the operator (`SIZEOF(std::thread(f))`,
-    // or a macro holding both a sizeof and a spawn): the AST decides.
-    if (!OnEdge || isWithin(S, O.Root))
-      return true;
-  }
-  return false;
-}
-
-const DeclContext *enclosingContextFromParents(const Stmt *S, ASTContext &Ctx) {
-  DynTypedNode Node = DynTypedNode::create(*S);
-  for (unsigned Depth = 0; Depth < 4096; ++Depth) {
-    DynTypedNodeList Parents = Ctx.getParents(Node);
-    if (Parents.empty())
-      break;
-    Node = Parents[0];
-    if (const auto *D = Node.get<Decl>())
-      return isa<DeclContext>(D) ? cast<DeclContext>(D) : D->getDeclContext();
-  }
-  return nullptr;
-}
-
-} // namespace threads
-
-// ---------------------------------------------------------------------------------------------
 // tether-raw-thread
 // ---------------------------------------------------------------------------------------------
 namespace {
@@ -345,11 +35,9 @@ AST_MATCHER_P(CXXConstructExpr, spawnsThread, threads::ThreadTypeSet *, Types) {
   return Types->spawnedBy(&Node) >= 0;
 }
 
-constexpr llvm::StringLiteral DefaultThreadTypes = "::std::thread;::std::jthread;::boost::thread";
 constexpr llvm::StringLiteral DefaultSpawnFunctions = "::pthread_create;::thrd_create;::std::async";
 
-constexpr llvm::StringLiteral Replacement =
-    "spawn through 'tether::safe_go' (owned, named, cancellable) or a 'tether::task_group' instead";
+constexpr llvm::StringLiteral Replacement = api::RawThreadAdvice;
 
 // Library functions that construct their first template argument from the arguments forwarded
 // through their parameter pack.
@@ -410,7 +98,7 @@ const TemplateArgumentList *specializationArgs(QualType T, llvm::StringRef StdNa
 
 RawThreadCheck::RawThreadCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      ThreadTypesRaw(Options.get("ThreadTypes", DefaultThreadTypes)),
+      ThreadTypesRaw(Options.get("ThreadTypes", threads::DefaultThreadTypes)),
       SpawnFunctionsRaw(Options.get("SpawnFunctions", DefaultSpawnFunctions)),
       AllowedFileRegexText(Options.get("AllowedFileRegex", "")),
       AllowedNamespacesRaw(Options.get("AllowedNamespaces", "")) {
@@ -420,10 +108,10 @@ RawThreadCheck::RawThreadCheck(StringRef Name, ClangTidyContext *Context)
       *this, "SpawnFunctions", splitListOption(*this, "SpawnFunctions", SpawnFunctionsRaw));
   AllowedNamespaceNames = validateQualifiedNames(
       *this, "AllowedNamespaces", splitListOption(*this, "AllowedNamespaces", AllowedNamespacesRaw));
+  AllowedNamespaces = NameList(AllowedNamespaceNames);
   Types.setNames(ThreadTypeNames);
   if (!AllowedFileRegexText.empty())
     AllowedFileRegex = compileRegexOption(*this, "AllowedFileRegex", AllowedFileRegexText);
-  AllowedNamespaces = threads::parseQualifiedNames(AllowedNamespaceNames);
 }
 
 // The values as written (what --dump-config shows and a run reads back), not the parsed lists.
@@ -438,6 +126,7 @@ void RawThreadCheck::onStartOfTranslationUnit() {
   Types.clearCache();
   Reported.clear();
   Unevaluated.clear();
+  Loops.clear();
   NamespaceLevel.clear();
   NamespaceLevelIndexed = false;
 }
@@ -446,6 +135,7 @@ void RawThreadCheck::registerMatchers(MatchFinder *Finder) {
   if (Types.empty() && SpawnFunctionNames.empty())
     return;
   threads::UnevaluatedOperands::registerMatchers(Finder, this);
+  LoopIndex::registerMatchers(Finder, this);
   // Thread types, their factories and emplace: C++ only.
   if (!Types.empty() && getLangOpts().CPlusPlus) {
     Finder->addMatcher(
@@ -471,10 +161,8 @@ void RawThreadCheck::registerMatchers(MatchFinder *Finder) {
 
 bool RawThreadCheck::isInAllowedNamespace(const DeclContext *DC) const {
   for (; DC; DC = DC->getParent())
-    if (const auto *NS = dyn_cast<NamespaceDecl>(DC))
-      for (const threads::QualifiedName &Allowed : AllowedNamespaces)
-        if (threads::declHasName(NS, Allowed))
-          return true;
+    if (const auto *NS = dyn_cast<NamespaceDecl>(DC); NS && AllowedNamespaces.matches(*NS))
+      return true;
   return false;
 }
 
@@ -538,10 +226,10 @@ bool RawThreadCheck::isSiteInAllowedNamespace(const Stmt *Site, ASTContext &Ctx)
 bool RawThreadCheck::shouldReport(SourceLocation &Loc, const Stmt *Site, ASTContext &Ctx) {
   const SourceManager &SM = Ctx.getSourceManager();
   Loc = threads::userLocation(SM, Loc);
-  if (Loc.isInvalid() || Reported.contains(Loc))
+  if (Loc.isInvalid() || Reported.claimed(Loc))
     return false;
   if (AllowedFileRegex && AllowedFileRegex->match(SM.getFilename(SM.getSpellingLoc(Loc)))) {
-    Reported.insert(Loc); // depends on the location only: decided once
+    Reported.settle(Loc); // depends on the location only: decided once
     return false;
   }
   // These depend on the site, not just its location: a macro can hold both a probe in an
@@ -550,7 +238,7 @@ bool RawThreadCheck::shouldReport(SourceLocation &Loc, const Stmt *Site, ASTCont
     return false; // sizeof(std::thread(f)), decltype(...), requires { ... }: nothing runs
   if (!AllowedNamespaces.empty() && isSiteInAllowedNamespace(Site, Ctx))
     return false;
-  Reported.insert(Loc);
+  Reported.settle(Loc);
   return true;
 }
 
@@ -619,10 +307,19 @@ void RawThreadCheck::checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx
     What = "'" + RD->getQualifiedNameAsString() + "' (derived from " + What + ")";
   diag(Loc, "raw thread creation with %0 via '%1'; %2")
       << What << FD->getName() << Replacement << Call->getSourceRange();
+  noteLoop(Call, Ctx);
+}
+
+void RawThreadCheck::noteLoop(const Stmt *Site, ASTContext &Ctx) {
+  // A loop over input starts one thread per item. (tether-spawn-in-loop reports the same for the
+  // runtime's spawns; raw spawns are reported here only, so no line is reported twice.)
+  if (const Stmt *Loop = fanOut(Loops, Site, Ctx).UnboundedLoop)
+    diag(userLocation(Ctx.getSourceManager(), loopKeyword(Loop)),
+         "this loop starts one thread per iteration, with no bound", DiagnosticIDs::Note);
 }
 
 void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
-  if (Unevaluated.record(Result))
+  if (Unevaluated.record(Result) || Loops.record(Result))
     return;
   ASTContext &Ctx = *Result.Context;
 
@@ -636,6 +333,7 @@ void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
     if (Types.exact(RD) < 0)
       What = "'" + RD->getQualifiedNameAsString() + "' (derived from " + What + ")";
     diag(Loc, "raw thread creation with %0; %1") << What << Replacement << E->getSourceRange();
+    noteLoop(E, Ctx);
     return;
   }
 
@@ -674,16 +372,16 @@ void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
     if (IsStdAsync)
       diag(Loc, "call to 'std::async' starts an untracked thread: nothing can cancel it or bound "
                 "it, and the returned std::future blocks in its destructor until the task ends; "
-                "use 'tether::safe_go' or 'tether::task_group' instead")
-          << Call->getSourceRange();
+                "use %0 instead")
+          << api::ApprovedSpawn << Call->getSourceRange();
     else if (getLangOpts().CPlusPlus)
-      diag(Loc, "call to '%0' starts an untracked thread; use 'tether::safe_go' or "
-                "'tether::task_group' instead")
-          << FD->getQualifiedNameAsString() << Call->getSourceRange();
+      diag(Loc, "call to '%0' starts an untracked thread; use %1 instead")
+          << FD->getQualifiedNameAsString() << api::ApprovedSpawn << Call->getSourceRange();
     else // C has no tether runtime: the thread has to come from the C++ side.
       diag(Loc, "call to '%0' starts an untracked thread; start it from the C++ side with "
                 "'tether::safe_go' or a 'tether::task_group' instead")
           << FD->getQualifiedNameAsString() << Call->getSourceRange();
+    noteLoop(Call, Ctx);
   }
 }
 

@@ -1,7 +1,10 @@
 // The tether clang-tidy module: registers every tether-* check under one name so that all four
 // delivery routes (--load, tether-tidy, tether-clangd, -fplugin) see the same set.
+#include "BackgroundContextCheck.h"
+#include "ComponentNameCheck.h"
 #include "OptionUtils.h"
 #include "RawThreadCheck.h"
+#include "SpawnInLoopCheck.h"
 #include "ThreadDetachCheck.h"
 #include "UnboundedContainerCheck.h"
 #include "UnguardedLoopCheck.h"
@@ -16,6 +19,9 @@ public:
     registerTetherCheck<ThreadDetachCheck>(Factories, "tether-thread-detach");
     registerTetherCheck<UnguardedLoopCheck>(Factories, "tether-unguarded-loop");
     registerTetherCheck<UnboundedContainerCheck>(Factories, "tether-unbounded-container");
+    registerTetherCheck<SpawnInLoopCheck>(Factories, "tether-spawn-in-loop");
+    registerTetherCheck<BackgroundContextCheck>(Factories, "tether-background-context");
+    registerTetherCheck<ComponentNameCheck>(Factories, "tether-component-name");
   }
 
 private:

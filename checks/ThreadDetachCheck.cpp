@@ -3,6 +3,8 @@
 #include "ThreadDetachCheck.h"
 #include "CheapEvaluation.h"
 #include "OptionUtils.h"
+#include "utils/Expressions.h"
+#include "utils/TetherApi.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
@@ -20,19 +22,18 @@ AST_MATCHER_P(CXXRecordDecl, isThreadType, threads::ThreadTypeSet *, Types) {
   return Types->exact(&Node) >= 0;
 }
 
-constexpr llvm::StringLiteral DefaultThreadTypes = "::std::thread;::std::jthread;::boost::thread";
 constexpr llvm::StringLiteral DefaultDetachFunctions = "::pthread_detach;::thrd_detach";
 
-constexpr llvm::StringLiteral Consequence =
+const std::string Consequence =
     "makes this thread unowned: nothing can wait for it, cancel it or see it fail; keep it owned "
-    "with 'tether::safe_go' or 'tether::task_group'";
+    "with " + api::ApprovedSpawn.str();
 // C has no tether runtime: the remedy there is an owner that joins.
 constexpr llvm::StringLiteral ConsequenceC =
     "makes this thread unowned: nothing can wait for it, cancel it or see it fail; keep it "
     "joinable and join it from the code that owns what it uses";
-constexpr llvm::StringLiteral AttrConsequence =
+const std::string AttrConsequence =
     "makes every thread created with this attribute unowned: nothing can wait for them, cancel "
-    "them or see them fail; keep them owned with 'tether::safe_go' or 'tether::task_group'";
+    "them or see them fail; keep them owned with " + api::ApprovedSpawn.str();
 constexpr llvm::StringLiteral AttrConsequenceC =
     "makes every thread created with this attribute unowned: nothing can wait for them, cancel "
     "them or see them fail; leave them joinable and join them from the code that owns what they "
@@ -53,15 +54,6 @@ const ValueDecl *localVariable(const Expr *E) {
   return nullptr;
 }
 
-/// The initializer of the local variable \p E names, if any (one step: `auto job = [&]{...};`).
-const Expr *localInitializer(const Expr *E) {
-  const ValueDecl *V = localVariable(E);
-  const auto *VD = dyn_cast_or_null<VarDecl>(V);
-  if (!VD || isa<ParmVarDecl>(VD) || !VD->getInit())
-    return nullptr;
-  return threads::stripConstruction(VD->getInit());
-}
-
 /// True if the detached object, or the initializer of the local variable it names, depends on
 /// template arguments (only the instantiations show what the thread runs).
 bool dependsOnTemplateArguments(const Expr *Obj) {
@@ -77,7 +69,7 @@ bool dependsOnTemplateArguments(const Expr *Obj) {
 
 ThreadDetachCheck::ThreadDetachCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      ThreadTypesRaw(Options.get("ThreadTypes", DefaultThreadTypes)),
+      ThreadTypesRaw(Options.get("ThreadTypes", threads::DefaultThreadTypes)),
       DetachFunctionsRaw(Options.get("DetachFunctions", DefaultDetachFunctions)) {
   ThreadTypeNames = validateQualifiedNames(*this, "ThreadTypes",
                                            splitListOption(*this, "ThreadTypes", ThreadTypesRaw));
@@ -285,9 +277,9 @@ void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
     // Unevaluated sites are not remembered: a macro can hold both a probe in an unevaluated
     // operand and a real detach, which are reported at the same place (the macro's use).
-    if (Loc.isInvalid() || Reported.contains(Loc) || Unevaluated.contains(Call, SM))
+    if (Loc.isInvalid() || Reported.claimed(Loc) || Unevaluated.contains(Call, SM))
       return;
-    Reported.insert(Loc);
+    Reported.settle(Loc);
     diag(Loc, "'detach()' %0") << Consequence << Call->getSourceRange();
     addDanglingNotes(Call, SM);
     return;
@@ -295,22 +287,22 @@ void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("call")) {
     const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("fn");
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
-    if (Loc.isInvalid() || Reported.contains(Loc) || Unevaluated.contains(Call, SM))
+    if (Loc.isInvalid() || Reported.claimed(Loc) || Unevaluated.contains(Call, SM))
       return;
-    Reported.insert(Loc);
+    Reported.settle(Loc);
     diag(Loc, "'%0()' %1") << FD->getName()
-                           << (getLangOpts().CPlusPlus ? Consequence : ConsequenceC)
+                           << (getLangOpts().CPlusPlus ? llvm::StringRef(Consequence) : llvm::StringRef(ConsequenceC))
                            << Call->getSourceRange();
     return;
   }
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("attr")) {
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
-    if (Loc.isInvalid() || Reported.contains(Loc) || Unevaluated.contains(Call, SM) ||
+    if (Loc.isInvalid() || Reported.claimed(Loc) || Unevaluated.contains(Call, SM) ||
         !isDetachedState(Call->getArg(1), *Result.Context))
       return;
-    Reported.insert(Loc);
+    Reported.settle(Loc);
     diag(Loc, "'pthread_attr_setdetachstate(..., PTHREAD_CREATE_DETACHED)' %0")
-        << (getLangOpts().CPlusPlus ? AttrConsequence : AttrConsequenceC)
+        << (getLangOpts().CPlusPlus ? llvm::StringRef(AttrConsequence) : llvm::StringRef(AttrConsequenceC))
         << Call->getArg(1)->getSourceRange();
   }
 }

@@ -1,7 +1,7 @@
 #ifndef TETHER_CHECKS_THREADDETACHCHECK_H
 #define TETHER_CHECKS_THREADDETACHCHECK_H
 
-#include "RawThreadCheck.h"
+#include "utils/Threads.h"
 #include "clang-tidy/ClangTidyCheck.h"
 #include "llvm/ADT/APSInt.h"
 #include "llvm/ADT/DenseSet.h"
@@ -47,7 +47,7 @@ private:
   std::vector<std::string> ThreadTypeNames;
   std::vector<std::string> DetachFunctionNames;
   threads::ThreadTypeSet Types;
-  llvm::DenseSet<SourceLocation> Reported;
+  ReportOnce Reported;
   threads::UnevaluatedOperands Unevaluated;
   Preprocessor *PP = nullptr;
   std::optional<std::optional<llvm::APSInt>> DetachedValue; // outer: looked up yet?

@@ -1,4 +1,5 @@
 #include "UnboundedContainerCheck.h"
+#include "utils/Unevaluated.h"
 #include "OptionUtils.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclTemplate.h"
@@ -64,14 +65,6 @@ const ValueDecl *refDecl(const Expr *E) {
   else if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
     D = DRE->getDecl();
   return D ? cast<ValueDecl>(D->getCanonicalDecl()) : nullptr;
-}
-
-bool isUnevaluatedRef(const Expr *E) {
-  if (const auto *ME = dyn_cast<MemberExpr>(E))
-    return ME->isNonOdrUse() == NOUR_Unevaluated;
-  if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
-    return DRE->isNonOdrUse() == NOUR_Unevaluated;
-  return false;
 }
 
 /// True for declarations inside an instantiated template: those are analysed through their
@@ -545,7 +538,7 @@ void UnboundedContainerCheck::onEndOfTranslationUnit() {
         Bounded = true;
         break;
       }
-      if (isUnevaluatedRef(E) || E->getType().isConstQualified())
+      if (isUnevaluatedReference(*E) || E->getType().isConstQualified())
         continue;
       auto It = Uses.find(E);
       UseKind Kind = It == Uses.end() ? UseKind::Bound /* escapes */ : It->second;

@@ -1,4 +1,7 @@
 #include "UnguardedLoopCheck.h"
+#include "utils/Cancellation.h"
+#include "utils/SpawnSites.h"
+#include "utils/Unevaluated.h"
 #include "CheapEvaluation.h"
 #include "OptionUtils.h"
 #include "clang/AST/ASTContext.h"
@@ -17,22 +20,6 @@ using namespace clang::ast_matchers;
 namespace clang::tidy::tether {
 
 namespace {
-
-constexpr llvm::StringLiteral DefaultSleepFunctions =
-    "::std::this_thread::sleep_for;::std::this_thread::sleep_until;::sleep;::usleep;::nanosleep";
-
-// Built in; the CancellationFunctions option adds to these.
-const char *const BuiltinCancellationFunctions[] = {
-    "::std::stop_token::stop_requested", "::std::stop_source::stop_requested",
-    "::tether::context::cancelled",      "::tether::context::err",
-    "::tether::sleep_for",               "::tether::sleep_until",
-    "::tether::wait",                    "::tether::every",
-    // A cancellation point: pthread_cancel() ends the thread here.
-    "::pthread_testcancel",
-};
-
-// A call that receives one of these (by value, reference or pointer) observes cancellation.
-const char *const CancellationTypes[] = {"::std::stop_token", "::tether::context"};
 
 constexpr llvm::StringLiteral Message =
     "loop never exits and never checks for cancellation; check a 'std::stop_token' or "
@@ -92,21 +79,6 @@ bool isAtomicBoolRead(const AtomicExpr *E) {
   T = T->getPointeeType();
   // __atomic_test_and_set works on any byte: it is a flag by nature.
   return E->getOp() == AtomicExpr::AO__atomic_test_and_set || isAtomicBoolValue(T);
-}
-
-std::unique_ptr<ast_matchers::internal::HasNameMatcher>
-makeNameMatcher(std::vector<std::string> Names) {
-  if (Names.empty())
-    return nullptr;
-  return std::make_unique<ast_matchers::internal::HasNameMatcher>(std::move(Names));
-}
-
-SourceLocation keywordLoc(const Stmt *Loop) {
-  if (const auto *F = dyn_cast<ForStmt>(Loop))
-    return F->getForLoc();
-  if (const auto *W = dyn_cast<WhileStmt>(Loop))
-    return W->getWhileLoc();
-  return cast<DoStmt>(Loop)->getDoLoc();
 }
 
 /// Does a handler of \p Try catch an exception of type \p Thrown (null: a rethrow, type unknown)?
@@ -285,20 +257,14 @@ private:
 
   void visit(const Item &It) {
     const Stmt *S = It.S;
+    // Code that never runs: unevaluated operands.
+    if (isUnevaluatedOperandRoot(*S))
+      return;
     switch (S->getStmtClass()) {
     // Code that runs elsewhere: its exits and checks are not the loop's.
     case Stmt::LambdaExprClass:
     case Stmt::BlockExprClass:
-    // Code that never runs: unevaluated operands.
-    case Stmt::UnaryExprOrTypeTraitExprClass: // sizeof, alignof
-    case Stmt::CXXNoexceptExprClass:
-    case Stmt::RequiresExprClass:
-    case Stmt::ConceptSpecializationExprClass:
       return;
-    case Stmt::CXXTypeidExprClass:
-      if (!cast<CXXTypeidExpr>(S)->isPotentiallyEvaluated())
-        return;
-      break;
 
     case Stmt::BreakStmtClass: {
       const auto *B = cast<BreakStmt>(S);
@@ -412,20 +378,24 @@ UnguardedLoopCheck::UnguardedLoopCheck(StringRef Name, ClangTidyContext *Context
     : ClangTidyCheck(Name, Context),
       StrictModeValue(Options.get("StrictMode", "false").str()),
       CancellationFunctions(Options.get("CancellationFunctions", "").str()),
-      SleepFunctions(Options.get("SleepFunctions", DefaultSleepFunctions).str()) {
+      SleepFunctions(Options.get("SleepFunctions", cancellation::DefaultSleepFunctions).str()) {
   StrictMode = parseBoolOption(*this, "StrictMode", StrictModeValue, /*Default=*/false);
 
-  std::vector<std::string> Cancel(std::begin(BuiltinCancellationFunctions),
-                                  std::end(BuiltinCancellationFunctions));
+  // Built in (the cancellation vocabulary's checks and waits); the option adds to these.
+  std::vector<std::string> Cancel(std::begin(cancellation::CheckFunctions),
+                                  std::end(cancellation::CheckFunctions));
+  Cancel.insert(Cancel.end(), std::begin(cancellation::WaitFunctions),
+                std::end(cancellation::WaitFunctions));
   for (std::string &N :
        validateQualifiedNames(*this, "CancellationFunctions",
                               splitListOption(*this, "CancellationFunctions", CancellationFunctions)))
     Cancel.push_back(std::move(N));
-  CancellationNames = makeNameMatcher(std::move(Cancel));
-  SleepNames = makeNameMatcher(validateQualifiedNames(
+  CancellationNames = NameList(std::move(Cancel));
+  SleepNames = NameList(validateQualifiedNames(
       *this, "SleepFunctions", splitListOption(*this, "SleepFunctions", SleepFunctions)));
-  CancellationTypeNames = makeNameMatcher(
-      std::vector<std::string>(std::begin(CancellationTypes), std::end(CancellationTypes)));
+  // A call that receives one of these (by value, reference or pointer) observes cancellation.
+  CancellationTypeNames = NameList(llvm::ArrayRef<llvm::StringRef>(
+      std::begin(cancellation::TokenTypes), std::end(cancellation::TokenTypes)));
 }
 
 UnguardedLoopCheck::~UnguardedLoopCheck() = default;
@@ -461,9 +431,9 @@ unsigned UnguardedLoopCheck::classifyCallee(const FunctionDecl *FD) {
   unsigned Flags = CF_None;
   if (FD->isNoReturn())
     Flags |= CF_NoReturn;
-  if (CancellationNames && CancellationNames->matchesNode(*FD))
+  if (CancellationNames.matches(*FD))
     Flags |= CF_Cancellation;
-  if (SleepNames && SleepNames->matchesNode(*FD))
+  if (SleepNames.matches(*FD))
     Flags |= CF_Sleep;
   if (const IdentifierInfo *II = FD->getIdentifier()) {
     StringRef N = II->getName();
@@ -497,7 +467,7 @@ bool UnguardedLoopCheck::isCancellationType(QualType T) {
     return It->second;
   bool R = false;
   if (const auto *RD = Key->getAsCXXRecordDecl())
-    R = CancellationTypeNames && CancellationTypeNames->matchesNode(*RD);
+    R = CancellationTypeNames.matches(*RD);
   It->second = R;
   return R;
 }
@@ -559,7 +529,7 @@ UnguardedLoopCheck::Verdict UnguardedLoopCheck::judge(const Stmt *Loop, ASTConte
     return Verdict::Guarded;
   if (Undecided || Facts.Dependent)
     return Verdict::Undecided; // A template pattern: its instantiations decide.
-  Out.Keyword = keywordLoc(Loop);
+  Out.Keyword = loopKeyword(Loop);
   Out.Strict = Facts.HasExit;
   Out.Sleeps = std::move(Facts.Sleeps);
   return Verdict::Unguarded;
@@ -574,7 +544,7 @@ void UnguardedLoopCheck::check(const MatchFinder::MatchResult &Result) {
   Verdict V = judge(Loop, *Result.Context, F);
   if (V == Verdict::Bounded)
     return; // Most loops: nothing to record.
-  LoopRecord &R = Loops[keywordLoc(Loop).getRawEncoding()];
+  LoopRecord &R = Loops[loopKeyword(Loop).getRawEncoding()];
   if (V == Verdict::Guarded)
     R.AnyGuarded = true;
   else if (V == Verdict::Undecided)

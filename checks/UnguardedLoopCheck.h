@@ -2,6 +2,7 @@
 #define TETHER_CHECKS_UNGUARDEDLOOPCHECK_H
 
 #include "clang-tidy/ClangTidyCheck.h"
+#include "utils/Options.h"
 #include "clang/ASTMatchers/ASTMatchersInternal.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
@@ -89,9 +90,9 @@ private:
   bool StrictMode = false;
   std::string CancellationFunctions;
   std::string SleepFunctions;
-  std::unique_ptr<ast_matchers::internal::HasNameMatcher> CancellationNames;
-  std::unique_ptr<ast_matchers::internal::HasNameMatcher> SleepNames;
-  std::unique_ptr<ast_matchers::internal::HasNameMatcher> CancellationTypeNames;
+  NameList CancellationNames;
+  NameList SleepNames;
+  NameList CancellationTypeNames;
 
   // Per translation unit.
   llvm::DenseMap<const FunctionDecl *, unsigned> CalleeCache;

@@ -248,6 +248,9 @@ static std::string shortDescription(const std::string &Check) {
       {"tether-thread-detach", "Detached thread: unowned, cannot be cancelled or waited for"},
       {"tether-unguarded-loop", "Loop that never exits and never checks for cancellation"},
       {"tether-unbounded-container", "Long-lived container that only grows"},
+      {"tether-spawn-in-loop", "Task started once per loop iteration with no bound"},
+      {"tether-background-context", "Work started on a context or token nothing can cancel"},
+      {"tether-component-name", "Task without a real, constant component name"},
   };
   if (auto It = Tether.find(Check); It != Tether.end())
     return It->second;
