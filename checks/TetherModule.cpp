@@ -1,7 +1,9 @@
 // The tether clang-tidy module: registers every tether-* check under one name so that all four
 // delivery routes (--load, tether-tidy, tether-clangd, -fplugin) see the same set.
 #include "BackgroundContextCheck.h"
+#include "BlockingUnderLockCheck.h"
 #include "ComponentNameCheck.h"
+#include "ManualLockCheck.h"
 #include "RawThreadCheck.h"
 #include "SpawnInLoopCheck.h"
 #include "ThreadDetachCheck.h"
@@ -21,6 +23,8 @@ public:
     Factories.registerCheck<SpawnInLoopCheck>("tether-spawn-in-loop");
     Factories.registerCheck<BackgroundContextCheck>("tether-background-context");
     Factories.registerCheck<ComponentNameCheck>("tether-component-name");
+    Factories.registerCheck<ManualLockCheck>("tether-manual-lock");
+    Factories.registerCheck<BlockingUnderLockCheck>("tether-blocking-under-lock");
   }
 };
 
