@@ -26,21 +26,6 @@ std::vector<std::string> concat(const NameList &A, const std::vector<std::string
   return R;
 }
 
-/// Is \p RD (or a base of it) one of \p Types?
-bool isOrDerives(const CXXRecordDecl *RD, const NameList &Types) {
-  if (!RD)
-    return false;
-  if (Types.matches(*RD))
-    return true;
-  bool Found = false;
-  if (RD->hasDefinition())
-    RD->forallBases([&](const CXXRecordDecl *B) {
-      Found = Found || Types.matches(*B);
-      return !Found;
-    });
-  return Found;
-}
-
 bool isMethodNamed(const CXXMethodDecl *MD, llvm::ArrayRef<llvm::StringLiteral> Names) {
   return MD && MD->getDeclName().isIdentifier() && llvm::is_contained(Names, MD->getName());
 }
@@ -58,7 +43,7 @@ const Expr *manualLock(const Stmt *S, const NameList &MutexTypes, bool Unlock) {
   if (const auto *MC = dyn_cast_or_null<CXXMemberCallExpr>(S)) {
     const CXXMethodDecl *MD = MC->getMethodDecl();
     if (isMethodNamed(MD, Unlock ? llvm::ArrayRef(Unlocks) : llvm::ArrayRef(Locks)) &&
-        isOrDerives(MD->getParent(), MutexTypes))
+        locks::isOrDerivesFrom(MD->getParent(), MutexTypes))
       return MC->getImplicitObjectArgument();
     return nullptr;
   }

@@ -39,16 +39,7 @@ const CXXMemberCallExpr *mutexCall(const Stmt *S, StringRef Name, const NameList
   const CXXMethodDecl *MD = Call->getMethodDecl();
   if (!MD || !MD->getDeclName().isIdentifier() || MD->getName() != Name)
     return nullptr;
-  const CXXRecordDecl *RD = MD->getParent();
-  if (MutexTypes.matches(*RD))
-    return Call;
-  bool Found = false;
-  if (RD->hasDefinition())
-    RD->forallBases([&](const CXXRecordDecl *B) {
-      Found = Found || MutexTypes.matches(*B);
-      return !Found;
-    });
-  return Found ? Call : nullptr;
+  return locks::isOrDerivesFrom(MD->getParent(), MutexTypes) ? Call : nullptr;
 }
 
 /// Does anything in \p S leave the block early (return, goto, throw, co_return, and break/continue not

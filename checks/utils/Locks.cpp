@@ -39,17 +39,20 @@ bool CallList::matches(const CallExpr &Call) const {
   const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
   if (!RD)
     return false;
-  RD = RD->getDefinition() ? RD->getDefinition() : RD;
-  if (It->second.matches(*RD))
-    return true;
-  if (!RD->hasDefinition())
+  return isOrDerivesFrom(RD, It->second);
+}
+
+bool isOrDerivesFrom(const CXXRecordDecl *RD, const NameList &Types) {
+  if (!RD)
     return false;
+  if (Types.matches(*RD))
+    return true;
   bool Found = false;
-  RD->forallBases([&](const CXXRecordDecl *Base) {
-    if (It->second.matches(*Base))
-      Found = true;
-    return !Found;
-  });
+  if (RD->hasDefinition())
+    RD->forallBases([&](const CXXRecordDecl *Base) {
+      Found = Found || Types.matches(*Base);
+      return !Found;
+    });
   return Found;
 }
 

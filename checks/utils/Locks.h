@@ -75,6 +75,9 @@ private:
   llvm::StringMap<NameList> OwnersByMethod;
 };
 
+/// Is \p RD one of \p Types, or derived (directly or not) from one?
+bool isOrDerivesFrom(const CXXRecordDecl *RD, const NameList &Types);
+
 /// The mutex a manual lock()/unlock() call acts on, for comparing two calls: the object expression of
 /// a member call, or the first argument of a pthread call.
 const Expr *lockedObject(const CallExpr &Call);
