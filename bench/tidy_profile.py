@@ -6,6 +6,8 @@
 Sets of translation units:
   own       tether's own sources (checks, runtime, examples) from build/compile_commands.json
   corpus-Nx a generated thread-heavy corpus (bench/corpus/generate.py) at 1x, 2x and 4x code per file
+  slow-constexpr  one file whose loop conditions are an expensive constexpr call (--slow-constexpr
+            LOOPS, default 20): CPU seconds with and without the tether checks
 Each file is run once through tether-tidy with all tether checks plus two upstream checks for scale
 (bugprone-infinite-loop, concurrency-mt-unsafe) and --enable-check-profile. A check's share is its
 profiled wall time over the wall time of the whole clang-tidy process (parsing included), which is
@@ -23,6 +25,7 @@ import argparse
 import glob
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -83,6 +86,27 @@ def run_set(tidy, db_dir, files, reps=0):
     return wall, totals, lines, ((with_t, without_t) if reps > 0 else None)
 
 
+def cpu_run(tidy, db_dir, checks, f):
+    """CPU seconds (user + system) of one clang-tidy run: steadier than wall time on a shared
+    machine, and what an expensive evaluation costs."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    timed_run(tidy, db_dir, checks, f)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def slow_constexpr(tidy, build, loops, reps):
+    """A file whose loop conditions are an expensive constexpr call (generate.py --slow-constexpr):
+    fastest CPU seconds of `reps` runs with all tether checks, and without them (the peers only)."""
+    out = os.path.join(build, "bench-corpus", "slow-constexpr")
+    subprocess.run([sys.executable, os.path.join(HERE, "corpus", "generate.py"), out, "--files", "1",
+                    "--slow-constexpr", str(loops)], check=True)
+    f = os.path.join(out, "slow_constexpr.cpp")
+    with_t = min(cpu_run(tidy, out, TETHER + PEERS, f) for _ in range(reps))
+    without_t = min(cpu_run(tidy, out, PEERS, f) for _ in range(reps))
+    return with_t, without_t
+
+
 def own_files(build):
     with open(os.path.join(build, "compile_commands.json")) as fh:
         db = json.load(fh)
@@ -98,6 +122,8 @@ def main():
     p.add_argument("--json", help="also write the numbers here")
     p.add_argument("--reps", type=int, default=0,
                    help="unprofiled runs with and without the tether checks per file (default 0: no comparison)")
+    p.add_argument("--slow-constexpr", type=int, default=20, metavar="LOOPS",
+                   help="loops in the expensive-constexpr-condition file (default 20; 0: skip)")
     a = p.parse_args()
     tidy = a.tidy or os.path.join(a.build, "bin", "tether-tidy")
     if not os.access(tidy, os.X_OK):
@@ -145,6 +171,16 @@ def main():
             report[name]["wall_with_tether"] = w
             report[name]["wall_without_tether"] = wo
             report[name]["tether_added_share"] = (w - wo) / wo
+    if a.slow_constexpr > 0:
+        # clang itself evaluates such conditions while parsing; the checks must not add a
+        # comparable cost per loop and per template instantiation (issue 9).
+        w, wo = slow_constexpr(tidy, a.build, a.slow_constexpr, max(1, a.reps))
+        print()
+        print(f"expensive constexpr loop conditions ({a.slow_constexpr} loops + 5 template instantiations, "
+              f"generate.py --slow-constexpr): CPU {w:.2f}s with tether, {wo:.2f}s without, "
+              f"tether adds {w - wo:+.2f}s")
+        report["slow-constexpr"] = {"loops": a.slow_constexpr, "cpu_with_tether": w,
+                                    "cpu_without_tether": wo}
     if a.json:
         with open(a.json, "w") as fh:
             json.dump(report, fh, indent=1)

@@ -73,11 +73,12 @@ std::string calleeName(const FunctionDecl *FD) {
 
 BackgroundContextCheck::BackgroundContextCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      RootFunctions(NameList::fromOption(*this, Options, Name, "RootFunctions", DefaultRootFunctions)),
-      TestFileRegex(readRegexOption(*this, Options, Name, "TestFileRegex", DefaultTestFileRegex)) {}
+      RootFunctions(
+          NameList::fromOption(*this, Options, "RootFunctions", DefaultRootFunctions, RootFunctionsRaw)),
+      TestFileRegex(readRegexOption(*this, Options, "TestFileRegex", DefaultTestFileRegex)) {}
 
 void BackgroundContextCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  Options.store(Opts, "RootFunctions", RootFunctions.serialize());
+  Options.store(Opts, "RootFunctions", RootFunctionsRaw);
   Options.store(Opts, "TestFileRegex", TestFileRegex.Text);
 }
 

@@ -40,6 +40,7 @@ private:
   bool inRootFunction(SourceLocation Loc, const SourceManager &SM) const;
   bool inTestFile(SourceLocation UserLoc, const SourceManager &SM);
 
+  std::string RootFunctionsRaw;
   NameList RootFunctions;
   RegexOption TestFileRegex;
 

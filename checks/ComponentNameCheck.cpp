@@ -16,7 +16,7 @@ namespace clang::tidy::tether {
 
 ComponentNameCheck::ComponentNameCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      ComponentPattern(readRegexOption(*this, Options, Name, "ComponentPattern", "")) {}
+      ComponentPattern(readRegexOption(*this, Options, "ComponentPattern", "")) {}
 
 void ComponentNameCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "ComponentPattern", ComponentPattern.Text);

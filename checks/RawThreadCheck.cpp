@@ -48,7 +48,9 @@ const std::vector<llvm::StringRef> FactoryFunctions = {"::std::make_unique", "::
 const std::vector<llvm::StringRef> EmplaceMethods = {"emplace_back", "emplace_front", "emplace",
                                                      "emplace_hint", "try_emplace"};
 
-/// The type named by the member typedef \p Name of \p RD (e.g. a container's value_type).
+/// The type named by the member typedef \p Name of \p RD (e.g. a container's value_type), or a
+/// null type. User classes need not have one, or may use the name for something else entirely
+/// (a nested class, a member template, a data member): callers must handle the null type.
 QualType memberType(const CXXRecordDecl *RD, llvm::StringRef Name) {
   if (!RD)
     return {};
@@ -56,6 +58,17 @@ QualType memberType(const CXXRecordDecl *RD, llvm::StringRef Name) {
     if (const auto *TD = dyn_cast<TypedefNameDecl>(D))
       return TD->getUnderlyingType();
   return {};
+}
+
+/// The first explicit template argument of the called member, if it is a type:
+/// `any.emplace<std::thread>(fn)`, `variant.emplace<std::thread>(fn)`. Null otherwise (no
+/// explicit arguments, or an index as in `variant.emplace<0>(fn)`).
+QualType explicitTypeArgument(const CallExpr *Call) {
+  const auto *ME = dyn_cast<MemberExpr>(Call->getCallee()->IgnoreParenImpCasts());
+  if (!ME || !ME->hasExplicitTemplateArgs() || ME->getNumTemplateArgs() == 0)
+    return {};
+  const TemplateArgument &A = ME->getTemplateArgs()[0].getArgument();
+  return A.getKind() == TemplateArgument::Type ? A.getAsType() : QualType();
 }
 
 /// Index of the first argument bound to the function's parameter pack (the constructor arguments
@@ -72,6 +85,8 @@ unsigned firstPackArgument(const FunctionDecl *FD) {
 
 /// The template arguments of a class template specialization type (a std::pair or std::tuple).
 const TemplateArgumentList *specializationArgs(QualType T, llvm::StringRef StdName) {
+  if (T.isNull())
+    return nullptr;
   const auto *Spec = dyn_cast_or_null<ClassTemplateSpecializationDecl>(
       T.getNonReferenceType()->getAsCXXRecordDecl());
   if (!Spec || !Spec->isInStdNamespace() || Spec->getName() != StdName)
@@ -83,24 +98,28 @@ const TemplateArgumentList *specializationArgs(QualType T, llvm::StringRef StdNa
 
 RawThreadCheck::RawThreadCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      ThreadTypeNames(validateQualifiedNames(
-          *this, "ThreadTypes", splitList(Options.get("ThreadTypes", threads::DefaultThreadTypes)))),
-      SpawnFunctionNames(validateQualifiedNames(
-          *this, "SpawnFunctions", splitList(Options.get("SpawnFunctions", DefaultSpawnFunctions)))),
+      ThreadTypesRaw(Options.get("ThreadTypes", threads::DefaultThreadTypes)),
+      SpawnFunctionsRaw(Options.get("SpawnFunctions", DefaultSpawnFunctions)),
       AllowedFileRegexText(Options.get("AllowedFileRegex", "")),
-      AllowedNamespaceNames(validateQualifiedNames(*this, "AllowedNamespaces",
-                                                   splitList(Options.get("AllowedNamespaces", "")))),
-      AllowedNamespaces(AllowedNamespaceNames) {
+      AllowedNamespacesRaw(Options.get("AllowedNamespaces", "")) {
+  ThreadTypeNames = validateQualifiedNames(*this, "ThreadTypes",
+                                           splitListOption(*this, "ThreadTypes", ThreadTypesRaw));
+  SpawnFunctionNames = validateQualifiedNames(
+      *this, "SpawnFunctions", splitListOption(*this, "SpawnFunctions", SpawnFunctionsRaw));
+  AllowedNamespaceNames = validateQualifiedNames(
+      *this, "AllowedNamespaces", splitListOption(*this, "AllowedNamespaces", AllowedNamespacesRaw));
+  AllowedNamespaces = NameList(AllowedNamespaceNames);
   Types.setNames(ThreadTypeNames);
   if (!AllowedFileRegexText.empty())
     AllowedFileRegex = compileRegexOption(*this, "AllowedFileRegex", AllowedFileRegexText);
 }
 
+// The values as written (what --dump-config shows and a run reads back), not the parsed lists.
 void RawThreadCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  Options.store(Opts, "ThreadTypes", joinList(ThreadTypeNames));
-  Options.store(Opts, "SpawnFunctions", joinList(SpawnFunctionNames));
+  Options.store(Opts, "ThreadTypes", ThreadTypesRaw);
+  Options.store(Opts, "SpawnFunctions", SpawnFunctionsRaw);
   Options.store(Opts, "AllowedFileRegex", AllowedFileRegexText);
-  Options.store(Opts, "AllowedNamespaces", joinList(AllowedNamespaceNames));
+  Options.store(Opts, "AllowedNamespaces", AllowedNamespacesRaw);
 }
 
 void RawThreadCheck::onStartOfTranslationUnit() {
@@ -117,7 +136,8 @@ void RawThreadCheck::registerMatchers(MatchFinder *Finder) {
     return;
   threads::UnevaluatedOperands::registerMatchers(Finder, this);
   LoopIndex::registerMatchers(Finder, this);
-  if (!Types.empty()) {
+  // Thread types, their factories and emplace: C++ only.
+  if (!Types.empty() && getLangOpts().CPlusPlus) {
     Finder->addMatcher(
         cxxConstructExpr(spawnsThread(&Types), unless(isExpansionInSystemHeader())).bind("construct"),
         this);
@@ -206,10 +226,10 @@ bool RawThreadCheck::isSiteInAllowedNamespace(const Stmt *Site, ASTContext &Ctx)
 bool RawThreadCheck::shouldReport(SourceLocation &Loc, const Stmt *Site, ASTContext &Ctx) {
   const SourceManager &SM = Ctx.getSourceManager();
   Loc = threads::userLocation(SM, Loc);
-  if (Loc.isInvalid() || Reported.contains(Loc))
+  if (Loc.isInvalid() || Reported.claimed(Loc))
     return false;
   if (AllowedFileRegex && AllowedFileRegex->match(SM.getFilename(SM.getSpellingLoc(Loc)))) {
-    Reported.insert(Loc); // depends on the location only: decided once
+    Reported.settle(Loc); // depends on the location only: decided once
     return false;
   }
   // These depend on the site, not just its location: a macro can hold both a probe in an
@@ -218,7 +238,7 @@ bool RawThreadCheck::shouldReport(SourceLocation &Loc, const Stmt *Site, ASTCont
     return false; // sizeof(std::thread(f)), decltype(...), requires { ... }: nothing runs
   if (!AllowedNamespaces.empty() && isSiteInAllowedNamespace(Site, Ctx))
     return false;
-  Reported.insert(Loc);
+  Reported.settle(Loc);
   return true;
 }
 
@@ -234,6 +254,10 @@ void RawThreadCheck::checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx
       Elem = memberType(MD->getParent(), "mapped_type");
     } else {
       Elem = memberType(MD->getParent(), "value_type");
+      // std::any and std::variant have no value_type: their emplace names the type explicitly.
+      // (Only library classes: what a user class's emplace<T> does with T is unknown.)
+      if (Elem.isNull() && MD->getParent()->isInStdNamespace())
+        Elem = explicitTypeArgument(Call);
       if (const TemplateArgumentList *Args = specializationArgs(Elem, "pair");
           Args && Args->size() == 2 && Args->get(1).getKind() == TemplateArgument::Type) {
         Elem = Args->get(1).getAsType();
@@ -348,11 +372,14 @@ void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
     if (IsStdAsync)
       diag(Loc, "call to 'std::async' starts an untracked thread: nothing can cancel it or bound "
                 "it, and the returned std::future blocks in its destructor until the task ends; "
-                "use 'tether::safe_go' or 'tether::task_group' instead")
-          << Call->getSourceRange();
-    else
-      diag(Loc, "call to '%0' starts an untracked thread; use 'tether::safe_go' or "
-                "'tether::task_group' instead")
+                "use %0 instead")
+          << api::ApprovedSpawn << Call->getSourceRange();
+    else if (getLangOpts().CPlusPlus)
+      diag(Loc, "call to '%0' starts an untracked thread; use %1 instead")
+          << FD->getQualifiedNameAsString() << api::ApprovedSpawn << Call->getSourceRange();
+    else // C has no tether runtime: the thread has to come from the C++ side.
+      diag(Loc, "call to '%0' starts an untracked thread; start it from the C++ side with "
+                "'tether::safe_go' or a 'tether::task_group' instead")
           << FD->getQualifiedNameAsString() << Call->getSourceRange();
     noteLoop(Call, Ctx);
   }

@@ -16,12 +16,12 @@ namespace clang::tidy::tether {
 /// Flags every place that starts a thread outside the tether runtime: constructing a thread type with
 /// a callable (also through aliases, derived classes, new, make_unique/make_shared and emplace into
 /// containers) and calls to spawn functions (pthread_create, thrd_create, std::async).
+///
+/// C and C++: in C only the spawn functions exist to report (there are no thread types).
 class RawThreadCheck : public ClangTidyCheck {
 public:
   RawThreadCheck(StringRef Name, ClangTidyContext *Context);
-  bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
-    return LangOpts.CPlusPlus;
-  }
+  bool isLanguageVersionSupported(const LangOptions &LangOpts) const override { return true; }
   void registerMatchers(ast_matchers::MatchFinder *Finder) override;
   void check(const ast_matchers::MatchFinder::MatchResult &Result) override;
   void storeOptions(ClangTidyOptions::OptionMap &Opts) override;
@@ -43,15 +43,18 @@ private:
   /// After a finding at \p Site: a note on the loop that repeats it without a bound, if any.
   void noteLoop(const Stmt *Site, ASTContext &Ctx);
 
+  std::string ThreadTypesRaw;
+  std::string SpawnFunctionsRaw;
+  std::string AllowedFileRegexText;
+  std::string AllowedNamespacesRaw;
   std::vector<std::string> ThreadTypeNames;
   std::vector<std::string> SpawnFunctionNames;
-  std::string AllowedFileRegexText;
   std::vector<std::string> AllowedNamespaceNames;
 
   threads::ThreadTypeSet Types;
   std::optional<llvm::Regex> AllowedFileRegex;
   NameList AllowedNamespaces;
-  llvm::DenseSet<SourceLocation> Reported;
+  ReportOnce Reported;
   threads::UnevaluatedOperands Unevaluated;
   LoopIndex Loops;
 

@@ -20,11 +20,11 @@ constexpr unsigned DefaultMaxConstantFanOut = 64;
 
 SpawnInLoopCheck::SpawnInLoopCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      MaxConstantFanOut(readUnsignedOption(*this, Options, Name, "MaxConstantFanOut",
-                                           DefaultMaxConstantFanOut)) {}
+      MaxConstantFanOut(readUnsignedOption(*this, Options, "MaxConstantFanOut",
+                                           DefaultMaxConstantFanOut, MaxConstantFanOutRaw)) {}
 
 void SpawnInLoopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  Options.store(Opts, "MaxConstantFanOut", MaxConstantFanOut);
+  Options.store(Opts, "MaxConstantFanOut", MaxConstantFanOutRaw);
 }
 
 void SpawnInLoopCheck::onStartOfTranslationUnit() {

@@ -34,6 +34,7 @@ public:
   void onStartOfTranslationUnit() override;
 
 private:
+  std::string MaxConstantFanOutRaw;
   unsigned MaxConstantFanOut;
   LoopIndex Loops;
   UnevaluatedOperands Unevaluated;

@@ -4,6 +4,7 @@
 #include "BlockingUnderLockCheck.h"
 #include "ComponentNameCheck.h"
 #include "ManualLockCheck.h"
+#include "OptionUtils.h"
 #include "RawThreadCheck.h"
 #include "SpawnInLoopCheck.h"
 #include "ThreadDetachCheck.h"
@@ -16,15 +17,27 @@ namespace clang::tidy::tether {
 class TetherModule : public ClangTidyModule {
 public:
   void addCheckFactories(ClangTidyCheckFactories &Factories) override {
-    Factories.registerCheck<RawThreadCheck>("tether-raw-thread");
-    Factories.registerCheck<ThreadDetachCheck>("tether-thread-detach");
-    Factories.registerCheck<UnguardedLoopCheck>("tether-unguarded-loop");
-    Factories.registerCheck<UnboundedContainerCheck>("tether-unbounded-container");
-    Factories.registerCheck<SpawnInLoopCheck>("tether-spawn-in-loop");
-    Factories.registerCheck<BackgroundContextCheck>("tether-background-context");
-    Factories.registerCheck<ComponentNameCheck>("tether-component-name");
-    Factories.registerCheck<ManualLockCheck>("tether-manual-lock");
-    Factories.registerCheck<BlockingUnderLockCheck>("tether-blocking-under-lock");
+    registerTetherCheck<RawThreadCheck>(Factories, "tether-raw-thread");
+    registerTetherCheck<ThreadDetachCheck>(Factories, "tether-thread-detach");
+    registerTetherCheck<UnguardedLoopCheck>(Factories, "tether-unguarded-loop");
+    registerTetherCheck<UnboundedContainerCheck>(Factories, "tether-unbounded-container");
+    registerTetherCheck<SpawnInLoopCheck>(Factories, "tether-spawn-in-loop");
+    registerTetherCheck<BackgroundContextCheck>(Factories, "tether-background-context");
+    registerTetherCheck<ComponentNameCheck>(Factories, "tether-component-name");
+    registerTetherCheck<ManualLockCheck>(Factories, "tether-manual-lock");
+    registerTetherCheck<BlockingUnderLockCheck>(Factories, "tether-blocking-under-lock");
+  }
+
+private:
+  // Like Factories.registerCheck<T>(Name), through makeCheck (OptionUtils.h), which makes
+  // --verify-config report bad option values.
+  template <class CheckT>
+  static void registerTetherCheck(ClangTidyCheckFactories &Factories, StringRef Name) {
+    Factories.registerCheckFactory(Name, [](StringRef Name, ClangTidyContext *Context) {
+      return makeCheck(Name, Context, [](StringRef Name, ClangTidyContext *Context) {
+        return std::unique_ptr<ClangTidyCheck>(std::make_unique<CheckT>(Name, Context));
+      });
+    });
   }
 };
 

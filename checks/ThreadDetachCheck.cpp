@@ -1,14 +1,17 @@
 // tether-thread-detach: a detached thread has no owner. Nothing can join it, cancel it, bound it or
 // learn that it failed, and at shutdown it keeps running against objects that are being destroyed.
 #include "ThreadDetachCheck.h"
-#include "utils/Expressions.h"
+#include "CheapEvaluation.h"
 #include "OptionUtils.h"
+#include "utils/Expressions.h"
+#include "utils/TetherApi.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
 #include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Preprocessor.h"
 
 using namespace clang::ast_matchers;
 
@@ -19,11 +22,24 @@ AST_MATCHER_P(CXXRecordDecl, isThreadType, threads::ThreadTypeSet *, Types) {
   return Types->exact(&Node) >= 0;
 }
 
-constexpr llvm::StringLiteral DefaultDetachFunctions = "::pthread_detach";
+constexpr llvm::StringLiteral DefaultDetachFunctions = "::pthread_detach;::thrd_detach";
 
-constexpr llvm::StringLiteral Consequence =
+const std::string Consequence =
     "makes this thread unowned: nothing can wait for it, cancel it or see it fail; keep it owned "
-    "with 'tether::safe_go' or 'tether::task_group'";
+    "with " + api::ApprovedSpawn.str();
+// C has no tether runtime: the remedy there is an owner that joins.
+constexpr llvm::StringLiteral ConsequenceC =
+    "makes this thread unowned: nothing can wait for it, cancel it or see it fail; keep it "
+    "joinable and join it from the code that owns what it uses";
+const std::string AttrConsequence =
+    "makes every thread created with this attribute unowned: nothing can wait for them, cancel "
+    "them or see them fail; keep them owned with " + api::ApprovedSpawn.str();
+constexpr llvm::StringLiteral AttrConsequenceC =
+    "makes every thread created with this attribute unowned: nothing can wait for them, cancel "
+    "them or see them fail; leave them joinable and join them from the code that owns what they "
+    "use";
+
+constexpr llvm::StringLiteral DetachedStateName = "PTHREAD_CREATE_DETACHED";
 
 /// The local variable (automatic storage, incl. parameters and structured bindings) \p E names.
 const ValueDecl *localVariable(const Expr *E) {
@@ -53,31 +69,34 @@ bool dependsOnTemplateArguments(const Expr *Obj) {
 
 ThreadDetachCheck::ThreadDetachCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      ThreadTypeNames(validateQualifiedNames(*this, "ThreadTypes",
-                                             splitList(Options.get("ThreadTypes", threads::DefaultThreadTypes)))),
-      DetachFunctionNames(validateQualifiedNames(
-          *this, "DetachFunctions", splitList(Options.get("DetachFunctions", DefaultDetachFunctions)))) {
+      ThreadTypesRaw(Options.get("ThreadTypes", threads::DefaultThreadTypes)),
+      DetachFunctionsRaw(Options.get("DetachFunctions", DefaultDetachFunctions)) {
+  ThreadTypeNames = validateQualifiedNames(*this, "ThreadTypes",
+                                           splitListOption(*this, "ThreadTypes", ThreadTypesRaw));
+  DetachFunctionNames = validateQualifiedNames(
+      *this, "DetachFunctions", splitListOption(*this, "DetachFunctions", DetachFunctionsRaw));
   Types.setNames(ThreadTypeNames);
 }
 
+// The values as written (what --dump-config shows and a run reads back), not the parsed lists.
 void ThreadDetachCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  Options.store(Opts, "ThreadTypes", joinList(ThreadTypeNames));
-  Options.store(Opts, "DetachFunctions", joinList(DetachFunctionNames));
+  Options.store(Opts, "ThreadTypes", ThreadTypesRaw);
+  Options.store(Opts, "DetachFunctions", DetachFunctionsRaw);
 }
 
 void ThreadDetachCheck::onStartOfTranslationUnit() {
   Types.clearCache();
   Reported.clear();
   Unevaluated.clear();
+  DetachedValue.reset();
 }
 
 void ThreadDetachCheck::registerMatchers(MatchFinder *Finder) {
-  if (Types.empty() && DetachFunctionNames.empty())
-    return;
   threads::UnevaluatedOperands::registerMatchers(Finder, this);
   // detach() declared by a thread type: also reached through aliases, references, pointers, smart
-  // pointers, elements and classes deriving from a thread type (they inherit this member).
-  if (!Types.empty())
+  // pointers, elements and classes deriving from a thread type (they inherit this member). C has
+  // none of these.
+  if (!Types.empty() && getLangOpts().CPlusPlus)
     Finder->addMatcher(
         cxxMemberCallExpr(callee(cxxMethodDecl(hasName("detach"), ofClass(isThreadType(&Types)))),
                           unless(isExpansionInSystemHeader()))
@@ -90,6 +109,71 @@ void ThreadDetachCheck::registerMatchers(MatchFinder *Finder) {
                                 unless(isExpansionInSystemHeader()))
                            .bind("call"),
                        this);
+  // Threads created with a PTHREAD_CREATE_DETACHED attribute start detached: the same as
+  // pthread_create followed by pthread_detach. The global function only (not a namesake in a
+  // namespace); the state argument decides (see isDetachedState).
+  Finder->addMatcher(callExpr(callee(functionDecl(hasName("::pthread_attr_setdetachstate"))),
+                              argumentCountIs(2), unless(isExpansionInSystemHeader()))
+                         .bind("attr"),
+                     this);
+}
+
+std::optional<llvm::APSInt> ThreadDetachCheck::detachedStateValue(ASTContext &Ctx) {
+  if (DetachedValue)
+    return *DetachedValue;
+  DetachedValue.emplace();
+  IdentifierInfo &II = Ctx.Idents.get(DetachedStateName);
+  // glibc: an enumerator (and a macro naming it); a variable in some wrappers.
+  for (const NamedDecl *D : Ctx.getTranslationUnitDecl()->lookup(&II)) {
+    if (const auto *EC = dyn_cast<EnumConstantDecl>(D)) {
+      *DetachedValue = EC->getInitVal();
+      return *DetachedValue;
+    }
+    if (const auto *VD = dyn_cast<VarDecl>(D); VD && VD->getType().isConstQualified()) {
+      if (const Expr *Init = VD->getAnyInitializer())
+        if (std::optional<llvm::APSInt> V = evaluateIntCheaply(Init, Ctx)) {
+          *DetachedValue = *V;
+          return *DetachedValue;
+        }
+    }
+  }
+  // musl, macOS, the BSDs: `#define PTHREAD_CREATE_DETACHED 1` (possibly parenthesized).
+  if (PP)
+    if (const MacroInfo *MI = PP->getMacroInfo(&II); MI && MI->isObjectLike()) {
+      const Token *Number = nullptr;
+      for (const Token &T : MI->tokens()) {
+        if (T.isOneOf(tok::l_paren, tok::r_paren))
+          continue;
+        if (Number || !T.is(tok::numeric_constant))
+          return *DetachedValue; // not a plain number: unknown
+        Number = &T;
+      }
+      if (!Number)
+        return *DetachedValue;
+      llvm::SmallString<16> Buffer;
+      bool Invalid = false;
+      llvm::StringRef Spelling = PP->getSpelling(*Number, Buffer, &Invalid).rtrim("uUlL");
+      llvm::APInt V;
+      if (!Invalid && !Spelling.getAsInteger(0, V))
+        *DetachedValue = llvm::APSInt(V);
+    }
+  return *DetachedValue;
+}
+
+bool ThreadDetachCheck::isDetachedState(const Expr *State, ASTContext &Ctx) {
+  // Named directly: the enumerator (glibc) or a variable of that name.
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(State->IgnoreParenImpCasts()))
+    if (const IdentifierInfo *II = DRE->getDecl()->getIdentifier();
+        II && II->getName() == DetachedStateName)
+      return true;
+  // Anything else that is a constant (a macro expanding to a number, a constexpr variable, a
+  // constant conditional) is compared with the platform's value. A state only known at run time
+  // is not reported: whether it detaches is not decided here.
+  std::optional<llvm::APSInt> Value = evaluateIntCheaply(State, Ctx);
+  if (!Value)
+    return false;
+  std::optional<llvm::APSInt> Detached = detachedStateValue(Ctx);
+  return Detached && llvm::APSInt::isSameValue(*Value, *Detached);
 }
 
 void ThreadDetachCheck::noteArgument(const Expr *Arg, const SourceManager &SM) {
@@ -193,9 +277,9 @@ void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
     // Unevaluated sites are not remembered: a macro can hold both a probe in an unevaluated
     // operand and a real detach, which are reported at the same place (the macro's use).
-    if (Loc.isInvalid() || Reported.contains(Loc) || Unevaluated.contains(Call, SM))
+    if (Loc.isInvalid() || Reported.claimed(Loc) || Unevaluated.contains(Call, SM))
       return;
-    Reported.insert(Loc);
+    Reported.settle(Loc);
     diag(Loc, "'detach()' %0") << Consequence << Call->getSourceRange();
     addDanglingNotes(Call, SM);
     return;
@@ -203,10 +287,23 @@ void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("call")) {
     const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("fn");
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
-    if (Loc.isInvalid() || Reported.contains(Loc) || Unevaluated.contains(Call, SM))
+    if (Loc.isInvalid() || Reported.claimed(Loc) || Unevaluated.contains(Call, SM))
       return;
-    Reported.insert(Loc);
-    diag(Loc, "'%0()' %1") << FD->getName() << Consequence << Call->getSourceRange();
+    Reported.settle(Loc);
+    diag(Loc, "'%0()' %1") << FD->getName()
+                           << (getLangOpts().CPlusPlus ? llvm::StringRef(Consequence) : llvm::StringRef(ConsequenceC))
+                           << Call->getSourceRange();
+    return;
+  }
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("attr")) {
+    SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
+    if (Loc.isInvalid() || Reported.claimed(Loc) || Unevaluated.contains(Call, SM) ||
+        !isDetachedState(Call->getArg(1), *Result.Context))
+      return;
+    Reported.settle(Loc);
+    diag(Loc, "'pthread_attr_setdetachstate(..., PTHREAD_CREATE_DETACHED)' %0")
+        << (getLangOpts().CPlusPlus ? llvm::StringRef(AttrConsequence) : llvm::StringRef(AttrConsequenceC))
+        << Call->getArg(1)->getSourceRange();
   }
 }
 

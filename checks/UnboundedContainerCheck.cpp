@@ -152,7 +152,8 @@ private:
 
 void loadNames(ClangTidyCheck &Check, StringRef OptionName, StringRef Raw,
                llvm::StringSet<> &Into) {
-  for (const std::string &Name : validateQualifiedNames(Check, OptionName, splitList(Raw))) {
+  for (const std::string &Name :
+       validateQualifiedNames(Check, OptionName, splitListOption(Check, OptionName, Raw))) {
     StringRef N(Name);
     N.consume_front("::");
     Into.insert(N);

@@ -1,4 +1,7 @@
 #include "UnguardedLoopCheck.h"
+#include "utils/Cancellation.h"
+#include "utils/Unevaluated.h"
+#include "CheapEvaluation.h"
 #include "OptionUtils.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
@@ -9,7 +12,6 @@
 #include "clang/ASTMatchers/ASTMatchers.h"
 #include "clang/Lex/Lexer.h"
 #include "llvm/ADT/SmallPtrSet.h"
-#include "llvm/Support/YAMLParser.h"
 #include <deque>
 
 using namespace clang::ast_matchers;
@@ -17,20 +19,6 @@ using namespace clang::ast_matchers;
 namespace clang::tidy::tether {
 
 namespace {
-
-constexpr llvm::StringLiteral DefaultSleepFunctions =
-    "::std::this_thread::sleep_for;::std::this_thread::sleep_until;::sleep;::usleep;::nanosleep";
-
-// Built in; the CancellationFunctions option adds to these.
-const char *const BuiltinCancellationFunctions[] = {
-    "::std::stop_token::stop_requested", "::std::stop_source::stop_requested",
-    "::tether::context::cancelled",      "::tether::context::err",
-    "::tether::sleep_for",               "::tether::sleep_until",
-    "::tether::wait",                    "::tether::every",
-};
-
-// A call that receives one of these (by value, reference or pointer) observes cancellation.
-const char *const CancellationTypes[] = {"::std::stop_token", "::tether::context"};
 
 constexpr llvm::StringLiteral Message =
     "loop never exits and never checks for cancellation; check a 'std::stop_token' or "
@@ -41,22 +29,55 @@ constexpr llvm::StringLiteral StrictMessage =
 constexpr llvm::StringLiteral SleepNote =
     "sleeps without looking at cancellation; use 'tether::sleep_for(ctx, d)' which returns early "
     "on cancellation";
+// C has neither std::stop_token nor the tether runtime: the remedy there is a stop flag.
+constexpr llvm::StringLiteral MessageC =
+    "loop never exits and never checks for cancellation; check an atomic stop flag in it (or "
+    "call 'pthread_testcancel') so that its owner can stop it";
+constexpr llvm::StringLiteral StrictMessageC =
+    "loop never checks for cancellation (StrictMode): check an atomic stop flag in it (or call "
+    "'pthread_testcancel') so that its owner can stop it";
+constexpr llvm::StringLiteral SleepNoteC =
+    "sleeps without looking at cancellation; wait on a condition variable with a timeout "
+    "instead, so that a stop request wakes it";
 
-/// Parses a boolean option value the way clang-tidy does (YAML booleans, or an integer).
-std::optional<bool> parseBoolOption(StringRef Value) {
-  if (std::optional<bool> B = llvm::yaml::parseBool(Value.trim()))
-    return B;
-  long long N = 0;
-  if (!Value.trim().getAsInteger(10, N))
-    return N != 0;
-  return std::nullopt;
+/// Is \p T (through `_Atomic`) a boolean? For C's `atomic_bool` / `_Atomic _Bool` and the GNU
+/// `__atomic_*` builtins on a `bool`.
+bool isAtomicBoolValue(QualType T) {
+  if (T.isNull())
+    return false;
+  if (const auto *AT = T->getAs<AtomicType>())
+    T = AT->getValueType();
+  return T->isBooleanType();
 }
 
-std::unique_ptr<ast_matchers::internal::HasNameMatcher>
-makeNameMatcher(std::vector<std::string> Names) {
-  if (Names.empty())
-    return nullptr;
-  return std::make_unique<ast_matchers::internal::HasNameMatcher>(std::move(Names));
+/// Does \p E (a C11 `__c11_atomic_*` or GNU `__atomic_*` builtin, which C's <stdatomic.h>
+/// expands to) read a boolean flag? Loads, exchanges, compare-exchanges and test-and-set.
+bool isAtomicBoolRead(const AtomicExpr *E) {
+  switch (E->getOp()) {
+  case AtomicExpr::AO__c11_atomic_load:
+  case AtomicExpr::AO__c11_atomic_exchange:
+  case AtomicExpr::AO__c11_atomic_compare_exchange_strong:
+  case AtomicExpr::AO__c11_atomic_compare_exchange_weak:
+  case AtomicExpr::AO__atomic_load:
+  case AtomicExpr::AO__atomic_load_n:
+  case AtomicExpr::AO__atomic_exchange:
+  case AtomicExpr::AO__atomic_exchange_n:
+  case AtomicExpr::AO__atomic_compare_exchange:
+  case AtomicExpr::AO__atomic_compare_exchange_n:
+  case AtomicExpr::AO__atomic_test_and_set:
+    break;
+  default:
+    return false;
+  }
+  const Expr *Ptr = E->getPtr();
+  if (!Ptr || Ptr->isTypeDependent())
+    return false;
+  QualType T = Ptr->getType();
+  if (!T->isPointerType())
+    return false;
+  T = T->getPointeeType();
+  // __atomic_test_and_set works on any byte: it is a flag by nature.
+  return E->getOp() == AtomicExpr::AO__atomic_test_and_set || isAtomicBoolValue(T);
 }
 
 SourceLocation keywordLoc(const Stmt *Loop) {
@@ -243,20 +264,14 @@ private:
 
   void visit(const Item &It) {
     const Stmt *S = It.S;
+    // Code that never runs: unevaluated operands.
+    if (isUnevaluatedOperandRoot(*S))
+      return;
     switch (S->getStmtClass()) {
     // Code that runs elsewhere: its exits and checks are not the loop's.
     case Stmt::LambdaExprClass:
     case Stmt::BlockExprClass:
-    // Code that never runs: unevaluated operands.
-    case Stmt::UnaryExprOrTypeTraitExprClass: // sizeof, alignof
-    case Stmt::CXXNoexceptExprClass:
-    case Stmt::RequiresExprClass:
-    case Stmt::ConceptSpecializationExprClass:
       return;
-    case Stmt::CXXTypeidExprClass:
-      if (!cast<CXXTypeidExpr>(S)->isPotentiallyEvaluated())
-        return;
-      break;
 
     case Stmt::BreakStmtClass: {
       const auto *B = cast<BreakStmt>(S);
@@ -338,6 +353,13 @@ private:
 
     if (const auto *Call = dyn_cast<CallExpr>(S)) {
       visitCall(Call);
+    } else if (const auto *AE = dyn_cast<AtomicExpr>(S)) {
+      if (isAtomicBoolRead(AE)) // C: atomic_load(&stop), atomic_flag_test_and_set(&f)
+        Facts.HasCancellation = true;
+    } else if (const auto *IC = dyn_cast<ImplicitCastExpr>(S);
+               IC && IC->getCastKind() == CK_AtomicToNonAtomic &&
+               isAtomicBoolValue(IC->getSubExpr()->getType())) {
+      Facts.HasCancellation = true; // C: `if (stop)` on an atomic_bool reads it
     } else if (const auto *E = dyn_cast<Expr>(S); E && E->isTypeDependent()) {
       // In a template: a dependent expression may turn out to be a cancellation check (a call, a
       // conversion of an atomic<bool>) or an exit (a noreturn call). Instantiations decide.
@@ -363,26 +385,24 @@ UnguardedLoopCheck::UnguardedLoopCheck(StringRef Name, ClangTidyContext *Context
     : ClangTidyCheck(Name, Context),
       StrictModeValue(Options.get("StrictMode", "false").str()),
       CancellationFunctions(Options.get("CancellationFunctions", "").str()),
-      SleepFunctions(Options.get("SleepFunctions", DefaultSleepFunctions).str()) {
-  if (std::optional<bool> B = parseBoolOption(StrictModeValue)) {
-    StrictMode = *B;
-  } else {
-    configurationDiag("invalid configuration value '%0' for option '%1': expected a bool "
-                      "('true' or 'false')",
-                      DiagnosticIDs::Error)
-        << StrictModeValue << (Name + ".StrictMode").str();
-  }
+      SleepFunctions(Options.get("SleepFunctions", cancellation::DefaultSleepFunctions).str()) {
+  StrictMode = parseBoolOption(*this, "StrictMode", StrictModeValue, /*Default=*/false);
 
-  std::vector<std::string> Cancel(std::begin(BuiltinCancellationFunctions),
-                                  std::end(BuiltinCancellationFunctions));
-  for (std::string &N : validateQualifiedNames(*this, (Name + ".CancellationFunctions").str(),
-                                               splitList(CancellationFunctions)))
+  // Built in (the cancellation vocabulary's checks and waits); the option adds to these.
+  std::vector<std::string> Cancel(std::begin(cancellation::CheckFunctions),
+                                  std::end(cancellation::CheckFunctions));
+  Cancel.insert(Cancel.end(), std::begin(cancellation::WaitFunctions),
+                std::end(cancellation::WaitFunctions));
+  for (std::string &N :
+       validateQualifiedNames(*this, "CancellationFunctions",
+                              splitListOption(*this, "CancellationFunctions", CancellationFunctions)))
     Cancel.push_back(std::move(N));
-  CancellationNames = makeNameMatcher(std::move(Cancel));
-  SleepNames = makeNameMatcher(
-      validateQualifiedNames(*this, (Name + ".SleepFunctions").str(), splitList(SleepFunctions)));
-  CancellationTypeNames = makeNameMatcher(
-      std::vector<std::string>(std::begin(CancellationTypes), std::end(CancellationTypes)));
+  CancellationNames = NameList(std::move(Cancel));
+  SleepNames = NameList(validateQualifiedNames(
+      *this, "SleepFunctions", splitListOption(*this, "SleepFunctions", SleepFunctions)));
+  // A call that receives one of these (by value, reference or pointer) observes cancellation.
+  CancellationTypeNames = NameList(llvm::ArrayRef<llvm::StringRef>(
+      std::begin(cancellation::TokenTypes), std::end(cancellation::TokenTypes)));
 }
 
 UnguardedLoopCheck::~UnguardedLoopCheck() = default;
@@ -418,9 +438,9 @@ unsigned UnguardedLoopCheck::classifyCallee(const FunctionDecl *FD) {
   unsigned Flags = CF_None;
   if (FD->isNoReturn())
     Flags |= CF_NoReturn;
-  if (CancellationNames && CancellationNames->matchesNode(*FD))
+  if (CancellationNames.matches(*FD))
     Flags |= CF_Cancellation;
-  if (SleepNames && SleepNames->matchesNode(*FD))
+  if (SleepNames.matches(*FD))
     Flags |= CF_Sleep;
   if (const IdentifierInfo *II = FD->getIdentifier()) {
     StringRef N = II->getName();
@@ -454,7 +474,7 @@ bool UnguardedLoopCheck::isCancellationType(QualType T) {
     return It->second;
   bool R = false;
   if (const auto *RD = Key->getAsCXXRecordDecl())
-    R = CancellationTypeNames && CancellationTypeNames->matchesNode(*RD);
+    R = CancellationTypeNames.matches(*RD);
   It->second = R;
   return R;
 }
@@ -503,8 +523,10 @@ UnguardedLoopCheck::Verdict UnguardedLoopCheck::judge(const Stmt *Loop, ASTConte
     if (Cond->isValueDependent() || Cond->isTypeDependent()) {
       Undecided = true; // Instantiations decide.
     } else {
-      bool Value = false;
-      if (!Cond->EvaluateAsBooleanCondition(Value, Ctx) || !Value)
+      // Within a step budget: a condition that is constant only after a long constexpr
+      // computation is treated as non-constant rather than paid for per loop and instantiation.
+      std::optional<bool> Value = evaluateConditionCheaply(Cond, Ctx);
+      if (!Value || !*Value)
         return Verdict::Bounded;
     }
   }
@@ -539,14 +561,16 @@ void UnguardedLoopCheck::check(const MatchFinder::MatchResult &Result) {
 }
 
 void UnguardedLoopCheck::emit(const Finding &F, const SourceManager &SM) {
-  diag(SM.getFileLoc(F.Keyword), F.Strict ? StrictMessage : Message);
+  bool CPlusPlus = getLangOpts().CPlusPlus;
+  diag(SM.getFileLoc(F.Keyword), F.Strict ? (CPlusPlus ? StrictMessage : StrictMessageC)
+                                          : (CPlusPlus ? Message : MessageC));
   // The walk uses a stack; notes go out in source order.
   llvm::SmallVector<SourceLocation, 2> Sleeps(F.Sleeps);
   llvm::sort(Sleeps, [&SM](SourceLocation A, SourceLocation B) {
     return SM.isBeforeInTranslationUnit(A, B);
   });
   for (SourceLocation S : Sleeps)
-    diag(SM.getFileLoc(S), SleepNote, DiagnosticIDs::Note);
+    diag(SM.getFileLoc(S), CPlusPlus ? SleepNote : SleepNoteC, DiagnosticIDs::Note);
 }
 
 void UnguardedLoopCheck::onEndOfTranslationUnit() {

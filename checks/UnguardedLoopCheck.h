@@ -2,6 +2,7 @@
 #define TETHER_CHECKS_UNGUARDEDLOOPCHECK_H
 
 #include "clang-tidy/ClangTidyCheck.h"
+#include "utils/Options.h"
 #include "clang/ASTMatchers/ASTMatchersInternal.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
@@ -18,8 +19,13 @@ namespace clang::tidy::tether {
 /// A loop is guarded by an exit that belongs to it (a `break` aimed at it, `return`, `throw` that
 /// is not caught inside the loop, `co_return`, `co_yield`, a `goto` out of it, a call to a
 /// `[[noreturn]]` function) or by a cancellation check in it (a configured check function, a read of
-/// a `std::atomic<bool>` / `std::atomic_flag`, a call receiving a `std::stop_token` or
-/// `tether::context`). With `StrictMode`, only a cancellation check counts.
+/// a `std::atomic<bool>` / `std::atomic_flag` / C `atomic_bool`, `pthread_testcancel()`, a call
+/// receiving a `std::stop_token` or `tether::context`). With `StrictMode`, only a cancellation
+/// check counts.
+///
+/// A condition counts as constantly true only if clang's evaluator decides it within a small step
+/// budget (see CheapEvaluation.h): a `while (slow())` whose constexpr `slow()` needs more steps is
+/// treated as an ordinary, non-constant condition.
 ///
 /// Templates are judged by their primary template; when that depends on template arguments, by
 /// the instantiations in the translation unit. Either way a loop is reported once. Pattern and
@@ -30,9 +36,9 @@ class UnguardedLoopCheck : public ClangTidyCheck {
 public:
   UnguardedLoopCheck(StringRef Name, ClangTidyContext *Context);
   ~UnguardedLoopCheck() override;
-  bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
-    return LangOpts.CPlusPlus;
-  }
+  /// C and C++. In C the cancellation checks are reads of an atomic bool (`atomic_load(&stop)`,
+  /// `if (stop)` on an `atomic_bool`), `pthread_testcancel()` and the CancellationFunctions.
+  bool isLanguageVersionSupported(const LangOptions &LangOpts) const override { return true; }
   std::optional<TraversalKind> getCheckTraversalKind() const override { return TK_AsIs; }
   void storeOptions(ClangTidyOptions::OptionMap &Opts) override;
   void registerMatchers(ast_matchers::MatchFinder *Finder) override;
@@ -84,9 +90,9 @@ private:
   bool StrictMode = false;
   std::string CancellationFunctions;
   std::string SleepFunctions;
-  std::unique_ptr<ast_matchers::internal::HasNameMatcher> CancellationNames;
-  std::unique_ptr<ast_matchers::internal::HasNameMatcher> SleepNames;
-  std::unique_ptr<ast_matchers::internal::HasNameMatcher> CancellationTypeNames;
+  NameList CancellationNames;
+  NameList SleepNames;
+  NameList CancellationTypeNames;
 
   // Per translation unit.
   llvm::DenseMap<const FunctionDecl *, unsigned> CalleeCache;

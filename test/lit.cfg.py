@@ -4,7 +4,8 @@ import lit.formats
 
 config.name = "tether"
 config.test_format = lit.formats.ShTest(execute_external=False)
-config.suffixes = [".cpp", ".test"]
+# .c: the checks that apply to C (raw-thread, thread-detach, unguarded-loop) are tested on C too.
+config.suffixes = [".cpp", ".c", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tether_obj_root, "test")
 # Inputs/ folders hold headers and fixtures, not tests.
@@ -27,9 +28,12 @@ config.substitutions.append(("%check_tidy",
 config.substitutions.append(("%tether_tidy", tidy))
 config.substitutions.append(("%clang_tidy_load", f"{config.clang_tidy} --load={module}"))
 config.substitutions.append(("%tether_module", module))
+config.substitutions.append(("%stock_clang_tidy", config.clang_tidy))
 config.substitutions.append(("%tether_plugin", plugin))
 config.substitutions.append(("%tether_clangd", os.path.join(config.tether_tools_dir, "tether-clangd")))
 config.substitutions.append(("%clangxx", config.clangxx))
+# The C compiler driver next to clang++ (for the -fplugin route on .c files).
+config.substitutions.append(("%clangc", os.path.join(os.path.dirname(config.clangxx), "clang")))
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%lsp_client", f"{config.python} {os.path.join(lit_dir, 'lsp_client.py')}"))
 config.substitutions.append(("%tether_inputs", inputs))

@@ -14,6 +14,17 @@
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendPluginRegistry.h"
 #include "clang/Frontend/MultiplexConsumer.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
+#include "llvm/Support/SourceMgr.h"
+#include <optional>
+#include "LoadGuard.h"
+#include "../OptionUtils.h"
+#include <cstdio>
+#include <unistd.h>
 
 namespace clang::tidy::tether {
 namespace {
@@ -91,29 +102,48 @@ public:
   ActionType getActionType() override { return AddBeforeMainAction; }
 
   bool ParseArgs(const CompilerInstance &CI, const std::vector<std::string> &Args) override {
-    ClangTidyOptions Overrides;
+    DiagnosticsEngine &Diags = CI.getDiagnostics();
+    std::optional<std::string> Checks;
+    bool OK = true;
     for (StringRef Arg : Args) {
       if (Arg.consume_front("checks=")) {
-        Overrides.Checks = Arg.str();
+        if (Checks) {
+          report(Diags, DiagnosticsEngine::Error,
+                 "tether plugin: -fplugin-arg-tether-checks= is given twice ('" + *Checks +
+                     "', then '" + Arg + "'): give one comma-separated glob list");
+          OK = false;
+        }
+        Checks = Arg.str();
         continue;
       }
-      DiagnosticsEngine &Diags = CI.getDiagnostics();
-      Diags.Report(Diags.getCustomDiagID(
-          DiagnosticsEngine::Error,
-          "tether plugin: unknown argument '%0' (supported: -fplugin-arg-tether-checks=<glob list>)"))
-          << Arg;
-      return false;
+      report(Diags, DiagnosticsEngine::Error,
+             "tether plugin: unknown argument '" + Arg +
+                 "' (supported: -fplugin-arg-tether-checks=<glob list>)");
+      OK = false;
     }
+    if (Checks && !validateChecksArgument(Diags, *Checks))
+      OK = false;
+    if (!OK)
+      return false; // the errors fail the compile
     ClangTidyOptions Defaults = ClangTidyOptions::getDefaults();
     // Only the tether module is linked into the plugin; a .clang-tidy's Checks are appended to
     // this, so `-*,tether-raw-thread` there narrows it and a file that never mentions tether
     // keeps them all.
     Defaults.Checks = "-*,tether-*";
+    // The argument comes last. clang-tidy's engine would also run the static analyzer's
+    // checkers for a `*` or `clang-analyzer-*` there or in a .clang-tidy, which cannot work inside
+    // a compile ("checker plugin ... not compatible with this version of the analyzer"): never.
+    ClangTidyOptions Overrides;
+    Overrides.Checks = (Checks ? *Checks + "," : std::string()) + "-clang-analyzer-*";
     Options = std::make_unique<FileOptionsProvider>(ClangTidyGlobalOptions(), Defaults, Overrides);
     return true;
   }
 
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI, StringRef File) override {
+    // Honouring the .clang-tidy files is the point of this route: one that does not parse is a
+    // compile error, and no check runs with guessed settings.
+    if (!configFilesParse(CI, File))
+      return std::make_unique<ASTConsumer>();
     auto Context = std::make_unique<ClangTidyContext>(std::move(Options));
     // No external engine: findings are collected, then reported by Reporter. Incompatible fix-its
     // must not drop findings: the plugin applies no fixes.
@@ -133,11 +163,159 @@ public:
   }
 
 private:
+  static void report(DiagnosticsEngine &Diags, DiagnosticsEngine::Level Level,
+                     const llvm::Twine &Message, SourceLocation Loc = {}) {
+    Diags.Report(Loc, Diags.getCustomDiagID(Level, "%0")) << Message.str();
+  }
+
+  /// The names of the checks linked into the plugin (the tether module's).
+  static std::vector<std::string> knownChecks() {
+    ClangTidyCheckFactories Factories;
+    for (const ClangTidyModuleRegistry::entry &Module : ClangTidyModuleRegistry::entries())
+      Module.instantiate()->addCheckFactories(Factories);
+    std::vector<std::string> Names;
+    for (const auto &Factory : Factories)
+      Names.push_back(Factory.getKey().str());
+    llvm::sort(Names);
+    return Names;
+  }
+
+  /// Validates the glob list of -fplugin-arg-tether-checks= the way clang-tidy's --verify-config
+  /// validates a Checks list, against the checks this plugin has. Errors: an empty list, a
+  /// malformed glob, a `tether-...` name or glob that matches no tether check (a typo would
+  /// silently turn a check off, or fail to). Warnings: another module's glob (`bugprone-*`:
+  /// shared glob lists are common, but the plugin runs only tether checks), and a list that leaves
+  /// no tether check enabled.
+  static bool validateChecksArgument(DiagnosticsEngine &Diags, StringRef Value) {
+    const std::vector<std::string> Known = knownChecks();
+    if (Value.trim().empty()) {
+      report(Diags, DiagnosticsEngine::Error,
+             "tether plugin: -fplugin-arg-tether-checks= is empty; give a comma-separated glob "
+             "list such as '-*,tether-raw-thread'");
+      return false;
+    }
+    bool OK = true;
+    llvm::SmallVector<StringRef, 8> Items;
+    Value.split(Items, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+    std::vector<bool> Enabled(Known.size(), true); // the plugin's default: every tether check
+    for (StringRef Item : Items) {
+      Item = Item.trim();
+      if (Item.empty())
+        continue;
+      StringRef Glob = Item;
+      bool Negative = Glob.consume_front("-");
+      Glob = Glob.trim();
+      if (Glob.empty() || !llvm::all_of(Glob, [](char C) {
+            return llvm::isAlnum(C) || C == '-' || C == '_' || C == '.' || C == '*';
+          })) {
+        report(Diags, DiagnosticsEngine::Error,
+               "tether plugin: malformed glob '" + Item +
+                   "' in -fplugin-arg-tether-checks=: a glob is a check name with '*' wildcards, "
+                   "optionally prefixed by '-'; globs are separated by commas");
+        OK = false;
+        continue;
+      }
+      std::string Pattern = "^";
+      for (char C : Glob)
+        Pattern += C == '*' ? std::string(".*") : llvm::Regex::escape(StringRef(&C, 1));
+      Pattern += "$";
+      llvm::Regex Re(Pattern);
+      bool Matched = false;
+      for (size_t I = 0; I < Known.size(); ++I)
+        if (Re.match(Known[I])) {
+          Matched = true;
+          Enabled[I] = !Negative;
+        }
+      if (Matched)
+        continue;
+      if (Glob.starts_with("tether")) {
+        std::string Message = "tether plugin: ";
+        if (Glob.contains('*')) {
+          Message += "glob '" + Item.str() + "' in -fplugin-arg-tether-checks= matches no check";
+        } else {
+          Message += "unknown check '" + Glob.str() + "' in -fplugin-arg-tether-checks=";
+          StringRef Closest;
+          unsigned Best = 5;
+          for (const std::string &K : Known)
+            if (unsigned D = Glob.edit_distance(K, true, Best); D < Best) {
+              Best = D;
+              Closest = K;
+            }
+          if (!Closest.empty())
+            Message += "; did you mean '" + Closest.str() + "'?";
+        }
+        Message += " (the tether checks: " + llvm::join(Known, ", ") + ")";
+        report(Diags, DiagnosticsEngine::Error, Message);
+        OK = false;
+      } else if (!Negative && !Glob.starts_with("clang-diagnostic")) {
+        report(Diags, DiagnosticsEngine::Warning,
+               "tether plugin: glob '" + Item +
+                   "' in -fplugin-arg-tether-checks= enables nothing: the plugin runs only the "
+                   "tether checks");
+      }
+    }
+    if (OK && llvm::none_of(Enabled, [](bool B) { return B; }))
+      report(Diags, DiagnosticsEngine::Warning,
+             "tether plugin: -fplugin-arg-tether-checks='" + Value +
+                 "' turns every tether check off: the plugin checks nothing");
+    return OK;
+  }
+
+  /// Parses the .clang-tidy files clang-tidy would read for \p File (the nearest one, and its
+  /// parents' while InheritParentConfig is set); reports the first that does not parse as a
+  /// compile error at the offending line of the file. True if all parse.
+  static bool configFilesParse(CompilerInstance &CI, StringRef File) {
+    for (const ConfigFile &Config : findConfigFiles(File)) {
+      if (Config.Options)
+        continue;
+      const std::optional<llvm::SMDiagnostic> &E = Config.Error;
+      std::string Why = E ? E->getMessage().str() : Config.Options.getError().message();
+      SourceLocation Loc;
+      SourceManager &SM = CI.getSourceManager();
+      if (auto FE = SM.getFileManager().getOptionalFileRef(Config.Path); FE && E && E->getLineNo() > 0)
+        Loc = SM.translateLineCol(SM.getOrCreateFileID(*FE, SrcMgr::C_User), E->getLineNo(),
+                                  E->getColumnNo() + 1);
+      report(CI.getDiagnostics(), DiagnosticsEngine::Error,
+             "tether plugin: cannot parse " + Config.Path + ": " + Why + "; no tether check ran",
+             Loc);
+      return false;
+    }
+    return true;
+  }
+
   std::unique_ptr<ClangTidyOptionsProvider> Options;
 };
 
 } // namespace
 } // namespace clang::tidy::tether
+
+namespace {
+void pluginAnchor() {}
+
+// Loaded into a clang-tidy by mistake (`--load=libTetherClangPlugin.so`), this plugin would register
+// a second copy of the tether module and a compiler action that clang-tidy also runs, which crashed
+// on the first finding. Refuse with one line naming the right file, before any registration runs
+// (priority 101: ahead of this object's ordinary static initializers).
+__attribute__((constructor(101))) void refuseWrongHost() {
+  using namespace tether::load_guard;
+  const void *Self = reinterpret_cast<const void *>(&pluginAnchor);
+  switch (detectHost(Self)) {
+  case Host::Compiler:
+    return;
+  case Host::ClangTidy:
+    std::fprintf(stderr,
+                 "error: libTetherClangPlugin.so is tether's compiler plugin (clang++-22 "
+                 "-fplugin=...); to load the tether checks into clang-tidy use --load=%s\n",
+                 siblingPath(Self, "libTetherTidy.so").c_str());
+    _exit(1);
+  case Host::TetherTidy:
+    std::fprintf(stderr, "error: tether-tidy has the tether checks built in: drop "
+                         "--load=libTetherClangPlugin.so (it is the compiler plugin, for clang++-22 "
+                         "-fplugin=...)\n");
+    _exit(1);
+  }
+}
+} // namespace
 
 static clang::FrontendPluginRegistry::Add<clang::tidy::tether::TetherPluginAction>
     TetherPlugin("tether", "tether concurrency-safety checks (clang-tidy module as a plugin)");

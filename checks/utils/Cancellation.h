@@ -12,7 +12,9 @@ namespace clang::tidy::tether::cancellation {
 /// Calls that look at cancellation (tether-unguarded-loop adds its CancellationFunctions option).
 inline constexpr llvm::StringLiteral CheckFunctions[] = {
     "::std::stop_token::stop_requested", "::std::stop_source::stop_requested",
-    "::tether::context::cancelled", "::tether::context::err"};
+    "::tether::context::cancelled", "::tether::context::err",
+    // A cancellation point: pthread_cancel() ends the thread here.
+    "::pthread_testcancel"};
 /// Waits and sleeps that return early when their context is cancelled, and tether::every.
 inline constexpr llvm::StringLiteral WaitFunctions[] = {"::tether::sleep_for", "::tether::sleep_until",
                                                         "::tether::wait", "::tether::every"};

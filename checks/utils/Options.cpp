@@ -4,10 +4,6 @@
 
 namespace clang::tidy::tether {
 
-std::string optionKey(llvm::StringRef CheckName, llvm::StringRef Option) {
-  return (CheckName + "." + Option).str();
-}
-
 NameList::NameList(llvm::ArrayRef<llvm::StringRef> List)
     : NameList(std::vector<std::string>(List.begin(), List.end())) {}
 
@@ -17,12 +13,9 @@ NameList::NameList(std::vector<std::string> List) : Names(std::move(List)) {
 }
 
 NameList NameList::fromOption(ClangTidyCheck &Check, const ClangTidyCheck::OptionsView &Options,
-                              llvm::StringRef CheckName, llvm::StringRef Option,
-                              llvm::StringRef Default) {
-  std::vector<std::string> Items;
-  for (llvm::StringRef Item : utils::options::parseStringList(Options.get(Option, Default)))
-    Items.push_back(Item.str());
-  return NameList(validateQualifiedNames(Check, optionKey(CheckName, Option), Items));
+                              llvm::StringRef Option, llvm::StringRef Default, std::string &Raw) {
+  Raw = Options.get(Option, Default).str();
+  return NameList(validateQualifiedNames(Check, Option, splitListOption(Check, Option, Raw)));
 }
 
 std::string NameList::serialize() const {
@@ -38,26 +31,26 @@ ast_matchers::internal::Matcher<NamedDecl> NameList::matcher() const {
 }
 
 unsigned readUnsignedOption(ClangTidyCheck &Check, const ClangTidyCheck::OptionsView &Options,
-                            llvm::StringRef CheckName, llvm::StringRef Option, unsigned Default) {
+                            llvm::StringRef Option, unsigned Default, std::string &Raw) {
   std::optional<llvm::StringRef> Value = Options.get(Option);
+  Raw = Value ? Value->str() : std::to_string(Default);
   if (!Value)
     return Default;
   unsigned N = 0;
   if (!Value->trim().getAsInteger(10, N))
     return N;
-  Check.configurationDiag("invalid configuration value '%0' for option '%1': expected an unsigned "
-                          "integer",
-                          DiagnosticIDs::Error)
-      << *Value << optionKey(CheckName, Option);
+  reportBadOption(Check, Option,
+                  "invalid configuration value " + quoteForMessage(*Value) + " for option '" +
+                      optionKey(Check, Option) + "': expected an unsigned integer");
   return Default;
 }
 
 RegexOption readRegexOption(ClangTidyCheck &Check, const ClangTidyCheck::OptionsView &Options,
-                            llvm::StringRef CheckName, llvm::StringRef Option, llvm::StringRef Default) {
+                            llvm::StringRef Option, llvm::StringRef Default) {
   RegexOption R;
   R.Text = Options.get(Option, Default).str();
   if (!R.Text.empty())
-    R.Regex = compileRegexOption(Check, optionKey(CheckName, Option), R.Text);
+    R.Regex = compileRegexOption(Check, Option, R.Text);
   return R;
 }
 

@@ -1,9 +1,10 @@
-// Reading check options through clang-tidy's own utilities, with one convention for configuration
-// errors: an option is always named in full, as it is written in .clang-tidy
-// ('tether-raw-thread.ThreadTypes'), so that a message says which check and which option is wrong.
+// The name-list matcher and the typed option readers the checks share, on top of OptionUtils.h (which
+// holds the convention: an option is named in full in every message, 'tether-raw-thread.ThreadTypes';
+// bad values go through reportBadOption, so --verify-config sees them too).
 //
 // A bad value is a configuration error (clang-tidy exits non-zero), never a crash and never a silently
-// ignored setting; the option then falls back as each reader documents.
+// ignored setting; the option then falls back as each reader documents. storeOptions writes back the
+// value as written (Raw / Text), so --dump-config shows what the user configured.
 #ifndef TETHER_CHECKS_UTILS_OPTIONS_H
 #define TETHER_CHECKS_UTILS_OPTIONS_H
 
@@ -16,9 +17,6 @@
 #include <vector>
 
 namespace clang::tidy::tether {
-
-/// The full name of option \p Option of check \p CheckName: "tether-raw-thread.ThreadTypes".
-std::string optionKey(llvm::StringRef CheckName, llvm::StringRef Option);
 
 /// A list of qualified names ("::std::thread;boost::thread", "::tether::task_group::spawn") and the
 /// one matcher for it, built on clang's own hasAnyName (ast_matchers::internal::HasNameMatcher): a
@@ -36,12 +34,12 @@ public:
   explicit NameList(llvm::ArrayRef<llvm::StringRef> Names);
   explicit NameList(std::vector<std::string> Names);
 
-  /// Reads option \p Option of \p Check, a semicolon-separated list parsed by
-  /// utils::options::parseStringList (items trimmed, empty ones dropped). Each malformed name is a
-  /// configuration error naming the option in full and is left out; the rest is used.
+  /// Reads option \p Option of \p Check, a semicolon-separated list (splitListOption: items
+  /// trimmed, empty ones dropped, a warning for a value that names nothing). Each malformed name is a
+  /// configuration error naming the option in full and is left out; the rest is used. \p Raw gets
+  /// the value as written.
   static NameList fromOption(ClangTidyCheck &Check, const ClangTidyCheck::OptionsView &Options,
-                             llvm::StringRef CheckName, llvm::StringRef Option,
-                             llvm::StringRef Default);
+                             llvm::StringRef Option, llvm::StringRef Default, std::string &Raw);
 
   bool empty() const { return Names.empty(); }
   const std::vector<std::string> &names() const { return Names; }
@@ -58,10 +56,10 @@ private:
   llvm::IntrusiveRefCntPtr<ast_matchers::internal::HasNameMatcher> Matcher;
 };
 
-/// Reads option \p Option as an unsigned integer (clang-tidy's Options.get<unsigned> parsing). A value
-/// that is not one is a configuration error, and \p Default is used.
+/// Reads option \p Option as an unsigned integer (\p Raw gets the value as written). A value that is
+/// not one is a configuration error, and \p Default is used.
 unsigned readUnsignedOption(ClangTidyCheck &Check, const ClangTidyCheck::OptionsView &Options,
-                            llvm::StringRef CheckName, llvm::StringRef Option, unsigned Default);
+                            llvm::StringRef Option, unsigned Default, std::string &Raw);
 
 /// A regular-expression option: its text as configured (for storeOptions) and, unless the text is
 /// empty or invalid, the compiled expression. An invalid one is a configuration error and matches
@@ -72,7 +70,7 @@ struct RegexOption {
   bool matches(llvm::StringRef S) const { return Regex && Regex->match(S); }
 };
 RegexOption readRegexOption(ClangTidyCheck &Check, const ClangTidyCheck::OptionsView &Options,
-                            llvm::StringRef CheckName, llvm::StringRef Option, llvm::StringRef Default);
+                            llvm::StringRef Option, llvm::StringRef Default);
 
 } // namespace clang::tidy::tether
 

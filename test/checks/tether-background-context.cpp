@@ -18,14 +18,14 @@
 // NO-TESTS: audit_test.cpp:4:19: warning: 'tether::background()' passed to 'tether::safe_go' is never cancelled
 // NO-TESTS: poller.cpp:4:33: warning: default-constructed 'tether::context' passed to 'poll_once' is never cancelled
 //
-// Every option is written back; bad values are configuration errors naming the option in full.
+// Every option is written back as written; bad values are configuration errors naming the option in full.
 // RUN: %tether_tidy %s --checks='-*,tether-background-context' --dump-config -- -std=c++20 | FileCheck %s --check-prefix=DUMP
 // DUMP-DAG: tether-background-context.RootFunctions: main
 // DUMP-DAG: tether-background-context.TestFileRegex: '(^|/)(tests|unittests?|testing)/|[_-](unit)?tests?\.[^./]+$|(^|/)test_[^/]*$'
 // RUN: %tether_tidy %s --checks='-*,tether-background-context' --dump-config \
 // RUN:   --config="{CheckOptions: {tether-background-context.RootFunctions: 'main; app::run ', tether-background-context.TestFileRegex: ''}}" \
 // RUN:   -- -std=c++20 | FileCheck %s --check-prefix=DUMP-SET
-// DUMP-SET-DAG: tether-background-context.RootFunctions: 'main;app::run'
+// DUMP-SET-DAG: tether-background-context.RootFunctions: 'main; app::run '
 // DUMP-SET-DAG: tether-background-context.TestFileRegex: ''
 // RUN: not %tether_tidy %s --checks='-*,tether-background-context' \
 // RUN:   --config="{CheckOptions: {tether-background-context.RootFunctions: 'main;app::', tether-background-context.TestFileRegex: '(unbalanced'}}" \

@@ -34,16 +34,16 @@
 // RUN:   %tether_tidy %s --checks='-*,tether-raw-thread' \
 // RUN:   --config="{CheckOptions: {tether-raw-thread.AllowedFileRegex: 'runtime/(impl'}}" \
 // RUN:   -- -std=c++20 -I%tether_inputs 2>&1 | FileCheck %s --check-prefix=BADREGEX
-// BADREGEX: error: invalid regular expression 'runtime/(impl' for option 'AllowedFileRegex': parentheses not balanced [clang-tidy-config]
+// BADREGEX: error: invalid regular expression 'runtime/(impl' for option 'tether-raw-thread.AllowedFileRegex': parentheses not balanced [clang-tidy-config]
 // BADREGEX: Found compiler error(s).
 
 // RUN: %python -c "import subprocess, sys; sys.exit(0 if subprocess.call(sys.argv[1:]) == 1 else 1)" \
 // RUN:   %tether_tidy %s --checks='-*,tether-raw-thread' \
 // RUN:   --config="{CheckOptions: {tether-raw-thread.ThreadTypes: '::std::thread;std::vector<std::thread>', tether-raw-thread.SpawnFunctions: 'pthread create', tether-raw-thread.AllowedNamespaces: 'tether::'}}" \
 // RUN:   -- -std=c++20 -I%tether_inputs 2>&1 | FileCheck %s --check-prefix=BADNAMES
-// BADNAMES-DAG: error: invalid qualified name 'std::vector<std::thread>' in option 'ThreadTypes'
-// BADNAMES-DAG: error: invalid qualified name 'pthread create' in option 'SpawnFunctions'
-// BADNAMES-DAG: error: invalid qualified name 'tether::' in option 'AllowedNamespaces'
+// BADNAMES-DAG: error: invalid qualified name 'std::vector<std::thread>' in option 'tether-raw-thread.ThreadTypes'
+// BADNAMES-DAG: error: invalid qualified name 'pthread create' in option 'tether-raw-thread.SpawnFunctions'
+// BADNAMES-DAG: error: invalid qualified name 'tether::' in option 'tether-raw-thread.AllowedNamespaces'
 
 #include "raw-thread-runtime/spawn_impl.h"
 // CHECK-MESSAGES-DEFAULT: spawn_impl.h:10:10: warning: raw thread creation with 'std::thread'; spawn

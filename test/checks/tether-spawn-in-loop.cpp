@@ -16,6 +16,14 @@
 // RUN:   --config="{CheckOptions: {tether-spawn-in-loop.MaxConstantFanOut: lots}}" -- -std=c++20 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=BAD
 // BAD: error: invalid configuration value 'lots' for option 'tether-spawn-in-loop.MaxConstantFanOut': expected an unsigned integer [clang-tidy-config]
+//
+// --verify-config finds bad values of the three new checks (and fails).
+// RUN: not %tether_tidy --verify-config --checks='-*,tether-*' \
+// RUN:   --config="{CheckOptions: {tether-spawn-in-loop.MaxConstantFanOut: lots, tether-background-context.RootFunctions: 'main;9x', tether-component-name.ComponentPattern: '[a'}}" 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=VERIFY
+// VERIFY-DAG: error: invalid configuration value 'lots' for option 'tether-spawn-in-loop.MaxConstantFanOut': expected an unsigned integer [-verify-config]
+// VERIFY-DAG: error: invalid qualified name '9x' in option 'tether-background-context.RootFunctions'
+// VERIFY-DAG: error: invalid regular expression '[a' for option 'tether-component-name.ComponentPattern'
 
 #include <array>
 #include <thread>

@@ -22,8 +22,8 @@
 // RUN:   %tether_tidy %s --checks='-*,tether-thread-detach' \
 // RUN:   --config="{CheckOptions: {tether-thread-detach.ThreadTypes: 'std::thread*', tether-thread-detach.DetachFunctions: '::pthread_detach;3detach'}}" \
 // RUN:   -- -std=c++20 -I%tether_inputs 2>&1 | FileCheck %s --check-prefix=BAD
-// BAD-DAG: error: invalid qualified name 'std::thread*' in option 'ThreadTypes': expected a name such as 'ns::function' or 'ns::Class::method' [clang-tidy-config]
-// BAD-DAG: error: invalid qualified name '3detach' in option 'DetachFunctions'
+// BAD-DAG: error: invalid qualified name 'std::thread*' in option 'tether-thread-detach.ThreadTypes': expected a name such as 'ns::function' or 'ns::Class::method' [clang-tidy-config]
+// BAD-DAG: error: invalid qualified name '3detach' in option 'tether-thread-detach.DetachFunctions'
 // The valid entries still apply (see BAD-DAG below).
 
 #include <boost/thread.hpp>

@@ -25,9 +25,9 @@
 // RUN:   %tether_tidy %s --checks='-*,tether-unbounded-container' \
 // RUN:   --config="{CheckOptions: {tether-unbounded-container.AssociativeContainers: '::std::map;std::map<int, int>', tether-unbounded-container.QueueContainers: 'std:: deque', tether-unbounded-container.IgnoredNames: '(unclosed'}}" \
 // RUN:   -- -std=c++20 2>&1 | FileCheck %s --check-prefix=BADOPT
-// BADOPT-DAG: error: invalid qualified name 'std::map<int, int>' in option 'AssociativeContainers': expected a name such as 'ns::function' or 'ns::Class::method' [clang-tidy-config]
-// BADOPT-DAG: error: invalid qualified name 'std:: deque' in option 'QueueContainers'
-// BADOPT-DAG: error: invalid regular expression '(unclosed' for option 'IgnoredNames': parentheses not balanced [clang-tidy-config]
+// BADOPT-DAG: error: invalid qualified name 'std::map<int, int>' in option 'tether-unbounded-container.AssociativeContainers': expected a name such as 'ns::function' or 'ns::Class::method' [clang-tidy-config]
+// BADOPT-DAG: error: invalid qualified name 'std:: deque' in option 'tether-unbounded-container.QueueContainers'
+// BADOPT-DAG: error: invalid regular expression '(unclosed' for option 'tether-unbounded-container.IgnoredNames': parentheses not balanced [clang-tidy-config]
 
 #include <deque>
 #include <forward_list>

@@ -79,7 +79,7 @@ def main():
     with open(path, encoding="utf-8") as f:
         text = f.read()
     send(proc, {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
-        "textDocument": {"uri": uri, "languageId": "cpp", "version": 1, "text": text}}})
+        "textDocument": {"uri": uri, "languageId": "c" if args.file.endswith(".c") else "cpp", "version": 1, "text": text}}})
 
     ok = done.wait(args.timeout)
     try:
