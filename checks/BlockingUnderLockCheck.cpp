@@ -173,9 +173,10 @@ struct HeldScan {
 
 BlockingUnderLockCheck::BlockingUnderLockCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      ExtraBlocking(NameList::fromOption(*this, Options, Name, "BlockingFunctions", "")),
-      LockTypes(NameList::fromOption(*this, Options, Name, "LockTypes", locks::DefaultLockTypes)),
-      MutexTypes(NameList::fromOption(*this, Options, Name, "MutexTypes", locks::DefaultMutexTypes)) {
+      ExtraBlocking(NameList::fromOption(*this, Options, "BlockingFunctions", "", BlockingRaw)),
+      LockTypes(NameList::fromOption(*this, Options, "LockTypes", locks::DefaultLockTypes, LockTypesRaw)),
+      MutexTypes(
+          NameList::fromOption(*this, Options, "MutexTypes", locks::DefaultMutexTypes, MutexTypesRaw)) {
   std::vector<std::string> Defaults;
   for (StringRef N : utils::options::parseStringList(locks::DefaultBlockingFunctions))
     Defaults.push_back(N.str());
@@ -185,9 +186,9 @@ BlockingUnderLockCheck::BlockingUnderLockCheck(StringRef Name, ClangTidyContext 
 }
 
 void BlockingUnderLockCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  Options.store(Opts, "BlockingFunctions", ExtraBlocking.serialize());
-  Options.store(Opts, "LockTypes", LockTypes.serialize());
-  Options.store(Opts, "MutexTypes", MutexTypes.serialize());
+  Options.store(Opts, "BlockingFunctions", BlockingRaw);
+  Options.store(Opts, "LockTypes", LockTypesRaw);
+  Options.store(Opts, "MutexTypes", MutexTypesRaw);
 }
 
 void BlockingUnderLockCheck::onStartOfTranslationUnit() {

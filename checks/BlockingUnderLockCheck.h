@@ -50,6 +50,7 @@ private:
               ASTContext &Ctx);
   friend struct HeldScan;
 
+  std::string BlockingRaw, LockTypesRaw, MutexTypesRaw; // as configured, for storeOptions
   NameList ExtraBlocking;
   locks::CallList Blocking;
   locks::CallList ConditionWaits;

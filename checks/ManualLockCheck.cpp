@@ -146,13 +146,14 @@ AST_MATCHER(CXXMethodDecl, isLockForwarder) {
 
 ManualLockCheck::ManualLockCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      MutexTypes(NameList::fromOption(*this, Options, Name, "MutexTypes", locks::DefaultMutexTypes)),
-      LockFunctions(
-          NameList::fromOption(*this, Options, Name, "LockFunctions", locks::DefaultLockFunctions)) {}
+      MutexTypes(NameList::fromOption(*this, Options, "MutexTypes", locks::DefaultMutexTypes,
+                                      MutexTypesRaw)),
+      LockFunctions(NameList::fromOption(*this, Options, "LockFunctions", locks::DefaultLockFunctions,
+                                         LockFunctionsRaw)) {}
 
 void ManualLockCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  Options.store(Opts, "MutexTypes", MutexTypes.serialize());
-  Options.store(Opts, "LockFunctions", LockFunctions.serialize());
+  Options.store(Opts, "MutexTypes", MutexTypesRaw);
+  Options.store(Opts, "LockFunctions", LockFunctionsRaw);
 }
 
 void ManualLockCheck::onStartOfTranslationUnit() {

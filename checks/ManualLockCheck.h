@@ -43,6 +43,7 @@ private:
   bool inWrapper(const Stmt &S, const SourceManager &SM) const;
   void recordTrivialBlock(const CompoundStmt &Block, ASTContext &Ctx);
 
+  std::string MutexTypesRaw, LockFunctionsRaw; // as configured, for storeOptions
   NameList MutexTypes;
   NameList LockFunctions;
   UnevaluatedOperands Unevaluated;
