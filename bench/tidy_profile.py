@@ -34,7 +34,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TETHER = ["tether-raw-thread", "tether-thread-detach", "tether-unguarded-loop", "tether-unbounded-container",
-          "tether-spawn-in-loop", "tether-background-context", "tether-component-name"]
+          "tether-spawn-in-loop", "tether-background-context", "tether-component-name",
+          "tether-manual-lock", "tether-blocking-under-lock"]
 PEERS = ["bugprone-infinite-loop", "concurrency-mt-unsafe"]
 
 

@@ -1,7 +1,9 @@
 // The tether clang-tidy module: registers every tether-* check under one name so that all four
 // delivery routes (--load, tether-tidy, tether-clangd, -fplugin) see the same set.
 #include "BackgroundContextCheck.h"
+#include "BlockingUnderLockCheck.h"
 #include "ComponentNameCheck.h"
+#include "ManualLockCheck.h"
 #include "OptionUtils.h"
 #include "RawThreadCheck.h"
 #include "SpawnInLoopCheck.h"
@@ -22,6 +24,8 @@ public:
     registerTetherCheck<SpawnInLoopCheck>(Factories, "tether-spawn-in-loop");
     registerTetherCheck<BackgroundContextCheck>(Factories, "tether-background-context");
     registerTetherCheck<ComponentNameCheck>(Factories, "tether-component-name");
+    registerTetherCheck<ManualLockCheck>(Factories, "tether-manual-lock");
+    registerTetherCheck<BlockingUnderLockCheck>(Factories, "tether-blocking-under-lock");
   }
 
 private:

@@ -18,7 +18,16 @@ std::vector<std::string> key_refresher::keys() {
   return keys_;
 }
 
+// Stands in for the HTTPS call to the key server: slow, and it may throw.
+static std::vector<std::string> fetch_keys(int generation) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  return {"key-" + std::to_string(generation)};
+}
+
 void key_refresher::refresh() {
-  std::lock_guard lock(mu_);
-  keys_ = {"key-" + std::to_string(++generation_)};
+  // Locked by hand around a network call: every keys() caller waits for the key server, and a throw
+  // from fetch_keys leaves mu_ locked for good.
+  mu_.lock();
+  keys_ = fetch_keys(++generation_);
+  mu_.unlock();
 }
