@@ -1199,14 +1199,14 @@ void pool_atfork(fork_phase phase) noexcept {
       // The group lists, and each group's errors and batch context, are consistent in the child. (A group's
       // mutex is never held while taking a shard's: groups register and unregister outside it.)
       for (auto& sh : shards) {
-        sh.m.lock();
-        for (group_state* g = sh.head; g != nullptr; g = g->reg_next) g->m.lock();
+        sh.m.lock();  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
+        for (group_state* g = sh.head; g != nullptr; g = g->reg_next) g->m.lock();  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
       }
       return;
     case fork_phase::parent:
       for (auto& sh : shards) {
-        for (group_state* g = sh.head; g != nullptr; g = g->reg_next) g->m.unlock();
-        sh.m.unlock();
+        for (group_state* g = sh.head; g != nullptr; g = g->reg_next) g->m.unlock();  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
+        sh.m.unlock();  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
       }
       return;
     case fork_phase::child:
@@ -1217,9 +1217,9 @@ void pool_atfork(fork_phase phase) noexcept {
       // Nothing pending or parked; a batch closed by wait() stays closed (the next spawn starts a new one).
       g->state.store(g->state.load(std::memory_order_relaxed) & kClosed, std::memory_order_relaxed);
       g->blocked_in_spawn.store(0, std::memory_order_relaxed);
-      g->m.unlock();
+      g->m.unlock();  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
     }
-    sh.m.unlock();
+    sh.m.unlock();  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
   }
   // The threads counted as parked were the parent's (the epochs may stay: they are only compared for change).
   for (auto& c : park_counts) c.parked.store(0, std::memory_order_relaxed);

@@ -415,10 +415,10 @@ void safe_go_atfork(fork_phase phase) noexcept {
   switch (phase) {
     case fork_phase::prepare:
       (void)reaper_ptr();   // built before the fork (see pool_atfork)
-      old_hooks->m.lock();  // the hook is copied consistently into the child
+      old_hooks->m.lock();  // the hook is copied consistently into the child  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
       return;
     case fork_phase::parent:
-      old_hooks->m.unlock();
+      old_hooks->m.unlock();  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
       return;
     case fork_phase::child:
       break;
@@ -435,7 +435,7 @@ void safe_go_atfork(fork_phase phase) noexcept {
     // The hook could not be copied: the child reports through the default hook.
   }
   fresh_hooks->failed.store(old_hooks->failed.load());
-  old_hooks->m.unlock();
+  old_hooks->m.unlock();  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
   keep_forever(old_hooks);
   keep_forever(reaper_ptr());
   hooks_ptr() = fresh_hooks;

@@ -209,7 +209,7 @@ shutdown_manager::report shutdown_manager::run(std::chrono::milliseconds budget)
     auto [ctx, cancel] = with_deadline(background(), deadline);
     task t;
     try {
-      t = safe_go(ctx, "shutdown:" + res.name, policy::keep_running,
+      t = safe_go(ctx, "shutdown:" + res.name, policy::keep_running,  // NOLINT(tether-spawn-in-loop,tether-component-name): one step at a time, joined before the next; names come from add()
                   [sync, fn = std::move(it->fn)](const context& c) {
                     std::exception_ptr error;
                     try {

@@ -235,10 +235,10 @@ void timer_atfork(fork_phase phase) noexcept {
   timer_service* const old = service_ptr();
   switch (phase) {
     case fork_phase::prepare:
-      old->m.lock();  // the queue and the expired list are consistent in the child
+      old->m.lock();  // the queue and the expired list are consistent in the child  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
       return;
     case fork_phase::parent:
-      old->m.unlock();
+      old->m.unlock();  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
       return;
     case fork_phase::child:
       break;
@@ -247,13 +247,13 @@ void timer_atfork(fork_phase phase) noexcept {
   // helper's cancellation that was in progress is lost (its context reports cancelled, see fork.cpp).
   auto* fresh = new (std::nothrow) timer_service;
   if (fresh == nullptr) {
-    old->m.unlock();
+    old->m.unlock();  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
     return;  // out of memory in a forked child: deadlines stay pending
   }
   fresh->queue.swap(old->queue);  // nodes keep their iterators: they now point into fresh->queue
   fresh->expired.swap(old->expired);
   fresh->stopping = old->stopping;
-  old->m.unlock();
+  old->m.unlock();  // NOLINT(tether-manual-lock): pthread_atfork handler, held across fork() by design
   keep_forever(old);
   service_ptr() = fresh;
   if (fresh->stopping || (fresh->queue.empty() && fresh->expired.empty())) return;  // started by the next arm

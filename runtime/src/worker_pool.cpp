@@ -246,7 +246,7 @@ worker_pool::worker_pool(const context& parent, std::string_view component, opti
         ++st->live_workers;
       }
       try {
-        st->handles.push_back(safe_go(st->ctx, st->component, policy::keep_running,
+        st->handles.push_back(safe_go(st->ctx, st->component, policy::keep_running,  // NOLINT(tether-spawn-in-loop,tether-component-name): options.workers bounds it; one pool, one component
                                       [st, i](const context& own) { detail::worker_main(*st, i, own); }));
       } catch (...) {
         std::lock_guard lk(st->m);
@@ -261,7 +261,7 @@ worker_pool::worker_pool(const context& parent, std::string_view component, opti
       st->closed = true;
     }
     st->work.notify_all();
-    for (auto& h : st->handles) h.join();
+    for (auto& h : st->handles) h.join();  // NOLINT(tether-blocking-under-lock): shutdown_m only serializes shutdown callers; workers never take it
     throw;
   }
 }
@@ -341,7 +341,7 @@ worker_pool::shutdown_report worker_pool::shutdown(std::chrono::steady_clock::du
     st.room.notify_all();
     st.work.notify_all();
     lk.lock();
-    if (!st.done.wait_until(lk, deadline, [&] { return st.live_workers == 0; })) {
+    if (!st.done.wait_until(lk, deadline, [&] { return st.live_workers == 0; })) {  // NOLINT(tether-blocking-under-lock): shutdown_m only serializes shutdown callers; workers never take it
       cancel_and_drop(lk);
       const auto& comp = st.component;
       for (const auto& slot : st.slots) {
@@ -355,7 +355,7 @@ worker_pool::shutdown_report worker_pool::shutdown(std::chrono::steady_clock::du
         r.stragglers.push_back(std::move(s));
       }
       // Workers not running a task end at once now (no user code left on their way out).
-      if (r.stragglers.empty()) st.done.wait(lk, [&] { return st.live_workers == 0; });
+      if (r.stragglers.empty()) st.done.wait(lk, [&] { return st.live_workers == 0; });  // NOLINT(tether-blocking-under-lock): shutdown_m only serializes shutdown callers; workers never take it
     }
     r.completed = st.completed;
     r.failed = st.failed;
@@ -363,7 +363,7 @@ worker_pool::shutdown_report worker_pool::shutdown(std::chrono::steady_clock::du
   }
   drop.clear();  // outside the queue lock
   if (r.stragglers.empty()) {
-    for (auto& h : st.handles) h.join();
+    for (auto& h : st.handles) h.join();  // NOLINT(tether-blocking-under-lock): shutdown_m only serializes shutdown callers; workers never take it
     st.handles.clear();
   }
   return r;

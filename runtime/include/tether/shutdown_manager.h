@@ -109,7 +109,7 @@ class shutdown_manager {
   /// the other threads. Throws std::invalid_argument for an empty list, a signal number out of range, or
   /// SIGKILL/SIGSTOP (which cannot be caught), and like run().
   report run_on_signal(std::chrono::milliseconds budget, std::initializer_list<int> signals = {SIGINT, SIGTERM},
-                       const context& stop = background());
+                       const context& stop = background());  // NOLINT(tether-background-context): no extra stop by default; a signal or process exit wakes it
 
   /// Blocks `signals` in the calling thread (pthread_sigmask); call it at the top of main(), before any
   /// thread is started, so that every thread inherits the mask. Throws like run_on_signal() for bad signals.
