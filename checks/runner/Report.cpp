@@ -251,6 +251,8 @@ static std::string shortDescription(const std::string &Check) {
       {"tether-spawn-in-loop", "Task started once per loop iteration with no bound"},
       {"tether-background-context", "Work started on a context or token nothing can cancel"},
       {"tether-component-name", "Task without a real, constant component name"},
+      {"tether-manual-lock", "Mutex locked or unlocked by hand instead of by an RAII lock"},
+      {"tether-blocking-under-lock", "Blocking call while a lock is held"},
   };
   if (auto It = Tether.find(Check); It != Tether.end())
     return It->second;
