@@ -121,7 +121,8 @@ bool isConstantKey(const Expr *Key, ASTContext &Ctx) {
     }
     if (const auto *UDL = dyn_cast<UserDefinedLiteral>(E)) {
       if (const Expr *Cooked = UDL->getCookedLiteral();
-          Cooked && isa<StringLiteral, IntegerLiteral, FloatingLiteral, CharacterLiteral>(Cooked))
+          Cooked && isa<StringLiteral, IntegerLiteral, FloatingLiteral, CharacterLiteral>(
+                        Cooked->IgnoreParenImpCasts()))
         return true;
     }
     if (E->isValueDependent() || E->isTypeDependent()) {
@@ -213,7 +214,7 @@ bool growthKeys(const Expr *Growth, bool MapLike, llvm::SmallVectorImpl<const Ex
   if (!Growth)
     return false;
   if (const auto *ASE = dyn_cast<ArraySubscriptExpr>(Growth)) {
-    Keys.push_back(ASE->getIdx());
+    Keys.push_back(ASE->getRHS()); // not getIdx(): with a string literal index it picks the map
     return true;
   }
   const auto *Call = dyn_cast<CallExpr>(Growth);
@@ -828,15 +829,42 @@ bool InstanceIndex::shortLived(const CXXRecordDecl *RD,
   return Result;
 }
 
+namespace {
+
+/// \p Test over the specializations of a class template's pattern \p RD (at least one), or over \p RD.
+bool forClassOrSpecializations(const CXXRecordDecl *RD,
+                               llvm::function_ref<bool(const CXXRecordDecl *)> Test) {
+  if (!RD)
+    return false;
+  const ClassTemplateDecl *CTD = RD->getDescribedClassTemplate();
+  if (!CTD)
+    return Test(RD);
+  bool Any = false;
+  for (const ClassTemplateSpecializationDecl *Spec : CTD->specializations()) {
+    if (!Spec->hasDefinition())
+      continue; // named, never made
+    Any = true;
+    if (!Test(Spec))
+      return false;
+  }
+  return Any;
+}
+
+} // namespace
+
 bool InstanceIndex::isShortLived(const CXXRecordDecl *RD) const {
-  llvm::DenseSet<const CXXRecordDecl *> Visiting;
-  return shortLived(RD, Visiting);
+  return forClassOrSpecializations(RD, [this](const CXXRecordDecl *C) {
+    llvm::DenseSet<const CXXRecordDecl *> Visiting;
+    return shortLived(C, Visiting);
+  });
 }
 
 bool InstanceIndex::isOnlyStatic(const CXXRecordDecl *RD) const {
-  llvm::ArrayRef<InstanceSite> S = sitesOf(RD);
-  return !S.empty() && llvm::all_of(S, [](const InstanceSite &Site) {
-    return Site.Storage == InstanceStorage::Static;
+  return forClassOrSpecializations(RD, [this](const CXXRecordDecl *C) {
+    llvm::ArrayRef<InstanceSite> S = sitesOf(C);
+    return !S.empty() && llvm::all_of(S, [](const InstanceSite &Site) {
+      return Site.Storage == InstanceStorage::Static;
+    });
   });
 }
 

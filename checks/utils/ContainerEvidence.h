@@ -218,9 +218,10 @@ public:
   llvm::ArrayRef<InstanceSite> sitesOf(const CXXRecordDecl *RD) const;
   /// Rule 4 in this TU: is \p RD only instantiated as automatic variables, temporaries, or members
   /// (and bases) of classes that are themselves short-lived, with at least one site? A class with no
-  /// site here is not (it is made elsewhere); cycles are not.
+  /// site here is not (it is made elsewhere); cycles are not. For a class template's pattern: every
+  /// specialization this TU defines is, and there is one.
   bool isShortLived(const CXXRecordDecl *RD) const;
-  /// Is every site of \p RD Static (a registrar object), with at least one?
+  /// Is every site of \p RD Static (a registrar object), with at least one? Patterns as isShortLived.
   bool isOnlyStatic(const CXXRecordDecl *RD) const;
   void clear() { Sites.clear(); }
 
