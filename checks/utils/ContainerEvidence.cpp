@@ -320,6 +320,30 @@ bool hasBoundedKeyType(QualType Container) {
 
 namespace {
 
+/// Does \p Def declare a comparison (==, !=, <, <=>), as a member or a friend defined in it? Such a
+/// class is a value, and its operator() an accessor (i2pd's `Tag<N>::operator()()` returns its bytes).
+bool declaresComparison(const CXXRecordDecl *Def) {
+  for (const Decl *D : Def->decls()) {
+    if (const auto *FD = dyn_cast<FriendDecl>(D))
+      D = FD->getFriendDecl();
+    if (const auto *FTD = dyn_cast_or_null<FunctionTemplateDecl>(D))
+      D = FTD->getTemplatedDecl();
+    const auto *F = dyn_cast_or_null<FunctionDecl>(D);
+    if (!F)
+      continue;
+    switch (F->getOverloadedOperator()) {
+    case OO_EqualEqual:
+    case OO_ExclaimEqual:
+    case OO_Less:
+    case OO_Spaceship:
+      return true;
+    default:
+      break;
+    }
+  }
+  return false;
+}
+
 bool hasCallOperator(const CXXRecordDecl *RD, unsigned Depth) {
   if (!RD || Depth > 6)
     return false;
@@ -335,6 +359,8 @@ bool hasCallOperator(const CXXRecordDecl *RD, unsigned Depth) {
       return false;
     Def = Def->getDefinition();
   }
+  if (declaresComparison(Def))
+    return false;
   for (const Decl *D : Def->decls()) {
     if (const auto *FTD = dyn_cast<FunctionTemplateDecl>(D))
       D = FTD->getTemplatedDecl();
