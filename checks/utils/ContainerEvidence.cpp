@@ -105,6 +105,16 @@ QualType entryType(QualType Container) {
   return Args[Index].getAsType();
 }
 
+DeclarationName memberName(const Expr *Access) {
+  if (const auto *ME = dyn_cast_or_null<MemberExpr>(Access))
+    return ME->getMemberDecl()->getDeclName();
+  if (const auto *UME = dyn_cast_or_null<UnresolvedMemberExpr>(Access))
+    return UME->getMemberName();
+  if (const auto *DME = dyn_cast_or_null<CXXDependentScopeMemberExpr>(Access))
+    return DME->getMember();
+  return {};
+}
+
 // ---- Rule 1: bounded key domain ------------------------------------------------------------------
 
 bool isConstantKey(const Expr *Key, ASTContext &Ctx) {
@@ -226,14 +236,7 @@ bool growthKeys(const Expr *Growth, bool MapLike, llvm::SmallVectorImpl<const Ex
     Keys.push_back(Op->getArg(1));
     return true;
   }
-  DeclarationName Name;
-  const Expr *Callee = Call->getCallee()->IgnoreParenImpCasts();
-  if (const auto *ME = dyn_cast<MemberExpr>(Callee))
-    Name = ME->getMemberDecl()->getDeclName();
-  else if (const auto *UME = dyn_cast<UnresolvedMemberExpr>(Callee))
-    Name = UME->getMemberName();
-  else if (const auto *DME = dyn_cast<CXXDependentScopeMemberExpr>(Callee))
-    Name = DME->getMember();
+  DeclarationName Name = memberName(Call->getCallee()->IgnoreParenImpCasts());
   if (!Name.isIdentifier())
     return false;
   llvm::SmallVector<const Expr *, 4> Args;

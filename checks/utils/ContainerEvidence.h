@@ -55,6 +55,10 @@ bool hasUniqueKeys(QualType T);
 /// specialization, or a dependent argument pack).
 QualType entryType(QualType Container);
 
+/// The member \p Access names: a MemberExpr, or in a template an UnresolvedMemberExpr or a
+/// CXXDependentScopeMemberExpr (`m_.insert` with a dependent `m_`); empty for anything else.
+DeclarationName memberName(const Expr *Access);
+
 // ---- Rule 1: bounded key domain ------------------------------------------------------------------
 
 /// Is \p Key a compile-time constant: a literal (also a string literal turned into std::string /
