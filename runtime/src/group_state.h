@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -40,7 +41,9 @@ constexpr std::uint64_t kPendingOne = std::uint64_t{1} << kPendingShift;
 constexpr std::size_t pending_of(std::uint64_t state) noexcept { return static_cast<std::size_t>(state >> kPendingShift); }
 
 struct group_state {
-  std::string component;
+  // Immutable and reference-counted: the registry copies the pointer under the slot locks (pool::collect)
+  // and builds its strings after releasing them, when the group may be gone.
+  std::shared_ptr<const std::string> component;
   std::size_t limit = 0;  // 0: none
   context ctx;  // the current batch's: a child of the parent; replaced (under m) only while no task runs (reopen())
   cancel_fn cancel_ctx;
