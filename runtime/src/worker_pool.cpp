@@ -147,6 +147,9 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
     std::optional<std::deque<worker_pool_state::queued>> drop;
     bool stop = false;
     bool wake_submitter = false;
+    // Read before locking (a clock read is not free on every VM; keep it out of the critical section): the
+    // task starts after this, so the straggler age derived from it is never understated.
+    auto started = coarse_now();
     {
       std::unique_lock lk(st.m);
       if (finished) {
@@ -162,6 +165,7 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
         ++st.idle_workers;
         st.work.wait(lk, ready);
         --st.idle_workers;
+        started = coarse_now();  // after sleeping: only on this (already slow) path
       }
       if (st.ctx.cancelled() || own.cancelled()) {
         drop.emplace().swap(st.q);
@@ -176,7 +180,7 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
         auto& slot = st.slots[index];
         slot.busy = true;
         slot.where = item.where;
-        slot.started = coarse_now();  // a straggler's age: never understated (coarse_clock.h)
+        slot.started = started;  // a straggler's age: never understated (coarse_clock.h)
         wake_submitter = st.room_waiters != 0;
       }
     }
