@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TETHER = ["tether-raw-thread", "tether-thread-detach", "tether-unguarded-loop", "tether-unbounded-container",
           "tether-spawn-in-loop", "tether-background-context", "tether-component-name",
-          "tether-manual-lock", "tether-blocking-under-lock"]
+          "tether-manual-lock", "tether-blocking-under-lock", "tether-plain-stop-flag"]
 PEERS = ["bugprone-infinite-loop", "concurrency-mt-unsafe"]
 
 
