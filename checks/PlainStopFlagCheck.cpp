@@ -131,17 +131,16 @@ struct FlagWalker {
       return;
     }
     U.Callees.push_back(canon(FD));
-    if (C.Waiting.matches(*Call) ||
-        (isa<CXXMemberCallExpr>(Call) && isMethodNamed(FD, locks::LockMethods)))
+    unsigned Kind = C.classify(*Call, *FD);
+    if (Kind & PlainStopFlagCheck::CK_Waits)
       U.Waits = true;
-    else if (!C.SpinHints.matches(*FD) && (!FD->isDefined() || (isa<CXXMethodDecl>(FD) &&
-                                                                cast<CXXMethodDecl>(FD)->isVirtual())))
+    else if (Kind & PlainStopFlagCheck::CK_Opaque)
       U.Opaque = true;
     llvm::ArrayRef<const Expr *> Args(Call->getArgs(), Call->getNumArgs());
     // An operator call on an object passes it as argument 0.
     unsigned Skip = isa<CXXOperatorCallExpr>(Call) && isa<CXXMethodDecl>(FD) ? 1 : 0;
     referenceArgs(FD, Args, Skip);
-    if (C.SpawnFunctions.matches(*FD) || classifyTetherSpawn(Call)) {
+    if (Kind & PlainStopFlagCheck::CK_Spawn) {
       for (const Expr *A : Args)
         addEntries(A);
       return;
@@ -198,7 +197,7 @@ struct FlagWalker {
       if (C.ThreadTypes.spawnedBy(CE) >= 0)
         for (const Expr *A : CE->arguments())
           addEntries(A);
-      if (RD && C.LockTypes.matches(*RD))
+      if (C.isLockType(RD))
         C.Units[Key].Waits = true;
       referenceArgs(CE->getConstructor(), llvm::ArrayRef(CE->getArgs(), CE->getNumArgs()), 0);
     } else if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->isAssignmentOp()) {
@@ -341,7 +340,7 @@ struct LoopJudge {
           return;
         }
       } else if (const auto *CE = dyn_cast<CXXConstructExpr>(S)) {
-        if (const CXXRecordDecl *RD = CE->getConstructor()->getParent(); RD && J.C.LockTypes.matches(*RD))
+        if (const CXXRecordDecl *RD = CE->getConstructor()->getParent(); J.C.isLockType(RD))
           J.Spins = false;
       } else if (isa<CoawaitExpr, CoyieldExpr>(S)) {
         J.Spins = false;
@@ -362,9 +361,10 @@ struct LoopJudge {
       Spins = false;
       return;
     }
-    if (C.SpinHints.matches(*FD))
+    unsigned Kind = C.classify(Call, *FD);
+    if (Kind & PlainStopFlagCheck::CK_SpinHint)
       return;
-    if (C.Waiting.matches(Call) || (isa<CXXMemberCallExpr>(Call) && isMethodNamed(FD, locks::LockMethods))) {
+    if (Kind & PlainStopFlagCheck::CK_Waits) {
       Spins = false;
       return;
     }
@@ -590,6 +590,8 @@ void PlainStopFlagCheck::onStartOfTranslationUnit() {
   Writes.clear();
   Loops.clear();
   ClosedClasses.clear();
+  CallKinds.clear();
+  LockTypeCache.clear();
   Reported.clear();
   ThreadTypes.clearCache();
 }
@@ -661,6 +663,40 @@ const ValueDecl *PlainStopFlagCheck::flagOf(const Expr *E, bool AsFlag, bool Any
   return nullptr;
 }
 
+unsigned PlainStopFlagCheck::classify(const CallExpr &Call, const FunctionDecl &FD) {
+  // A member call also matches through the object's class (CallList): part of the key.
+  const CXXRecordDecl *Obj = nullptr;
+  if (const auto *MC = dyn_cast<CXXMemberCallExpr>(&Call))
+    if (const Expr *O = MC->getImplicitObjectArgument()) {
+      QualType T = O->IgnoreParenImpCasts()->getType();
+      Obj = (T->isPointerType() ? T->getPointeeType() : T)->getAsCXXRecordDecl();
+    }
+  auto [It, Inserted] = CallKinds.try_emplace({&FD, Obj}, 0);
+  if (!Inserted)
+    return It->second;
+  unsigned Kind = 0;
+  if (Waiting.matches(Call) || (isa<CXXMemberCallExpr>(Call) && isMethodNamed(&FD, locks::LockMethods)))
+    Kind |= CK_Waits;
+  if (SpinHints.matches(FD))
+    Kind |= CK_SpinHint;
+  else if (!FD.isDefined() || (isa<CXXMethodDecl>(FD) && cast<CXXMethodDecl>(FD).isVirtual()))
+    Kind |= CK_Opaque;
+  if (SpawnFunctions.matches(FD) || classifyTetherSpawn(&Call))
+    Kind |= CK_Spawn;
+  It = CallKinds.find({&FD, Obj});
+  It->second = Kind;
+  return Kind;
+}
+
+bool PlainStopFlagCheck::isLockType(const CXXRecordDecl *RD) {
+  if (!RD)
+    return false;
+  auto [It, Inserted] = LockTypeCache.try_emplace(RD, false);
+  if (Inserted)
+    It->second = LockTypes.matches(*RD);
+  return It->second;
+}
+
 bool PlainStopFlagCheck::isSafeType(QualType T) const { return !SafeTypes.empty() && spelledAs(T, SafeTypes); }
 
 bool PlainStopFlagCheck::allWritersVisible(const ValueDecl *Flag) const {
@@ -694,7 +730,7 @@ bool PlainStopFlagCheck::allWritersVisible(const ValueDecl *Flag) const {
   return Closed;
 }
 
-bool PlainStopFlagCheck::underLock(const Unit &U, const Stmt *Target, ASTContext &Ctx) const {
+bool PlainStopFlagCheck::underLock(const Unit &U, const Stmt *Target, ASTContext &Ctx) {
   // 0: not found; 1: found, no lock held; 2: found with a lock held.
   std::function<int(const Stmt *, bool)> Find = [&](const Stmt *S, bool Held) -> int {
     if (S == Target)
@@ -710,7 +746,7 @@ bool PlainStopFlagCheck::underLock(const Unit &U, const Stmt *Target, ASTContext
           for (const Decl *D : DS->decls())
             if (const auto *VD = dyn_cast<VarDecl>(D))
               if (const CXXRecordDecl *RD = VD->getType()->getAsCXXRecordDecl();
-                  RD && LockTypes.matches(*RD) && locks::holdsFromConstruction(*VD))
+                  isLockType(RD) && locks::holdsFromConstruction(*VD))
                 H = true;
         } else if (const auto *Call = dyn_cast<CallExpr>(Child)) {
           const FunctionDecl *FD = Call->getDirectCallee();

@@ -79,6 +79,16 @@ public:
     const Expr *Site;
   };
 
+  /// What a call is, for the walks (cached per callee and object class).
+  enum CallKind : unsigned {
+    CK_Waits = 1,    ///< sleeps, waits, blocks or locks
+    CK_SpinHint = 2, ///< yield(), _mm_pause(): a spin stays a spin
+    CK_Opaque = 4,   ///< no body here, or virtual: may do anything
+    CK_Spawn = 8,    ///< runs its callable arguments on another thread
+  };
+  unsigned classify(const CallExpr &Call, const FunctionDecl &FD);
+  bool isLockType(const CXXRecordDecl *RD);
+
 private:
   friend struct FlagWalker;
   friend struct LoopJudge;
@@ -90,7 +100,7 @@ private:
   void computeThreads();
   bool writtenByLoop(const Loop &L, const ValueDecl *Flag, const llvm::DenseSet<const FunctionDecl *> &Reach);
   bool allWritersVisible(const ValueDecl *Flag) const;
-  bool underLock(const Unit &U, const Stmt *Target, ASTContext &Ctx) const;
+  bool underLock(const Unit &U, const Stmt *Target, ASTContext &Ctx);
 
   std::string ThreadTypesRaw, SpawnFunctionsRaw, ThreadBodiesRaw, LockTypesRaw, SafeTypesRaw,
       IntegerFlagsRaw; // as configured, for storeOptions
@@ -107,6 +117,8 @@ private:
   llvm::DenseMap<const ValueDecl *, llvm::SmallVector<Write, 4>> Writes;
   std::vector<Loop> Loops;
   mutable llvm::DenseMap<const CXXRecordDecl *, bool> ClosedClasses;
+  llvm::DenseMap<std::pair<const FunctionDecl *, const CXXRecordDecl *>, unsigned> CallKinds;
+  llvm::DenseMap<const CXXRecordDecl *, bool> LockTypeCache;
   ReportOnce Reported;
 };
 
