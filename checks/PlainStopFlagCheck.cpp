@@ -93,6 +93,8 @@ struct FlagWalker {
     llvm::SmallVector<const FunctionDecl *, 4> Found;
     spawnedCallables(Arg, Found);
     C.Entries.append(Found.begin(), Found.end());
+    // The walk is in source order: the last site recorded is the last spawn.
+    C.Units[Key].LastSpawn = Arg;
   }
 
   void write(const Expr *Target, const Stmt *Site) {
@@ -476,10 +478,15 @@ struct LoopJudge {
     const SourceManager &SM = Ctx.getSourceManager();
     SourceLocation Keyword = userLocation(SM, loopKeyword(L.S));
 
-    // Racy: a write from another thread.
+    // Racy: a write from another thread. A write made before the function starts its thread
+    // (`running_ = true; thread_ = std::thread(...)`) happens before the thread runs.
     const PlainStopFlagCheck::Write *Racer = nullptr;
     for (const PlainStopFlagCheck::Write &W : Ws) {
       if (W.Unit == L.Unit || isa<CXXConstructorDecl>(W.Unit))
+        continue;
+      if (auto It = C.Units.find(W.Unit); It != C.Units.end() && It->second.LastSpawn &&
+                                          SM.isBeforeInTranslationUnit(W.Site->getBeginLoc(),
+                                                                       It->second.LastSpawn->getBeginLoc()))
         continue;
       if (isa<CXXDestructorDecl>(W.Unit) ? LoopOnThread : (LoopOnThread || C.OnThread.contains(W.Unit))) {
         Racer = &W;

@@ -63,6 +63,7 @@ public:
     llvm::SmallVector<const FunctionDecl *, 8> Callees; ///< canonical declarations
     bool Waits = false;  ///< sleeps, waits, blocks or locks in its own body
     bool Opaque = false; ///< calls something whose body is not visible here
+    const Stmt *LastSpawn = nullptr; ///< its last spawn site: writes before it happen before the thread
   };
   /// A write of a flag: an assignment, ++/--, or its address or a non-const reference taken.
   struct Write {

@@ -167,6 +167,27 @@ void drain(tether::task_group &g) {
   });
 }
 
+// A write before the thread starts happens before it runs: the note shows the stopping side.
+class Service {
+public:
+  void Start() {
+    m_IsRunning = true;
+    m_Thread = new std::thread(&Service::Run, this);
+  }
+  void Stop() { m_IsRunning = false; }
+
+private:
+  void Run() {
+    while (m_IsRunning)
+      // CHECK-NOTES: :[[@LINE-1]]:5: warning: loop waits for plain 'bool' flag 'm_IsRunning'
+      // CHECK-NOTES: :[[@LINE-2]]:12: note: 'm_IsRunning' is read here
+      // CHECK-NOTES: :[[@LINE-7]]:17: note: written here, in 'Service::Stop', while the loop runs on a spawned thread
+      handle_one();
+  }
+  bool m_IsRunning = false;
+  std::thread *m_Thread = nullptr;
+};
+
 // ---- dead flag ----------------------------------------------------------------------------------
 
 // A server's loop whose flag only the destructor sets: it runs on the caller's thread, and the
@@ -238,6 +259,19 @@ void on_signal(int) { g_signalled = 1; }
 void signal_loop() {
   std::thread([] { while (!g_signalled) pause(); }).detach();
 }
+
+// Only written before the thread starts: nothing races (and the loop may stop some other way).
+class StartOnly {
+public:
+  void Start() {
+    ready_ = true;
+    t_ = std::thread([this] { while (ready_) handle_one(); });
+  }
+
+private:
+  bool ready_ = false;
+  std::thread t_;
+};
 
 // Locals: the function owns them.
 void local_flag() {
