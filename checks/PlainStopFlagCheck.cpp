@@ -509,21 +509,13 @@ struct LoopJudge {
     }
 
     // Dead: nothing writes it while the loop runs.
-    if (!Pure || !C.allWritersVisible(Flag))
+    // Every flag the exits read must be dead; the loop is reported for the first.
+    if (!Pure)
       return false;
-    const PlainStopFlagCheck::Write *Shown = nullptr;
-    for (const PlainStopFlagCheck::Write &W : Ws) {
-      bool Harmless = W.Unit == L.Unit || isa<CXXConstructorDecl>(W.Unit) ||
-                      (isa<CXXDestructorDecl>(W.Unit) && !LoopOnThread);
-      if (!Harmless)
+    for (const PlainStopFlagCheck::Read &Each : Reads)
+      if (!dead(Each.Flag, Reach, LoopOnThread))
         return false;
-      if (!Shown)
-        Shown = &W;
-    }
-    // Every flag the exits read must be dead as well; the loop is reported for the first.
-    for (const PlainStopFlagCheck::Read &Other : Reads)
-      if (Other.Flag != Flag && !deadToo(Other.Flag, Reach, LoopOnThread))
-        return false;
+    const PlainStopFlagCheck::Write *Shown = Ws.empty() ? nullptr : &Ws.front();
     if (!C.Reported.claim(Keyword))
       return true;
     // Which kinds of writer there are: 1 constructors, 2 the destructor, 4 the loop's own function.
@@ -545,8 +537,11 @@ struct LoopJudge {
     return true;
   }
 
-  bool deadToo(const ValueDecl *Flag, const llvm::SmallSetVector<const FunctionDecl *, 16> &Reach,
-               bool LoopOnThread) const {
+  /// Does nothing write \p Flag while the loop runs: every writer visible, and each one a
+  /// constructor, the destructor (unless the loop runs on a spawned thread) or the loop's own
+  /// function outside the loop?
+  bool dead(const ValueDecl *Flag, const llvm::SmallSetVector<const FunctionDecl *, 16> &Reach,
+            bool LoopOnThread) const {
     if (writtenInLoop(Flag) || !C.allWritersVisible(Flag))
       return false;
     if (auto It = C.Writes.find(Flag); It != C.Writes.end())
