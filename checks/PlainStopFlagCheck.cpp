@@ -497,8 +497,8 @@ struct LoopJudge {
     if (Racer) {
       if (!C.Reported.claim(Keyword))
         return true;
-      C.diag(Keyword, "loop waits for plain %0 flag %1, which another thread writes without "
-                      "synchronization: a data race, and the compiler may read it once and loop "
+      C.diag(Keyword, "loop waits for plain %0 flag %1, which another thread writes while this loop "
+                      "reads it without synchronization: a data race, and the compiler may read it once and loop "
                       "forever%select{|; the loop busy-spins on it, with no sleep, wait or lock}2; %3")
           << T << Flag << static_cast<unsigned>(Spins) << Advice;
       C.diag(userLocation(SM, R.Site->getExprLoc()), "%0 is read here", DiagnosticIDs::Note) << Flag;

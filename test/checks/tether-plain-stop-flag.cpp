@@ -32,7 +32,7 @@ public:
 private:
   void loop() {
     while (running_) {
-      // CHECK-NOTES: :[[@LINE-1]]:5: warning: loop waits for plain 'bool' flag 'running_', which another thread writes without synchronization: a data race, and the compiler may read it once and loop forever; make it 'std::atomic<bool>' and set it from the stopping side, or use 'std::stop_token' or 'tether::context' [tether-plain-stop-flag]
+      // CHECK-NOTES: :[[@LINE-1]]:5: warning: loop waits for plain 'bool' flag 'running_', which another thread writes while this loop reads it without synchronization: a data race, and the compiler may read it once and loop forever; make it 'std::atomic<bool>' and set it from the stopping side, or use 'std::stop_token' or 'tether::context' [tether-plain-stop-flag]
       // CHECK-NOTES: :[[@LINE-2]]:12: note: 'running_' is read here
       // CHECK-NOTES: :[[@LINE-7]]:17: note: written here, in 'Worker::stop', while the loop runs on a spawned thread
       handle_one();
@@ -54,7 +54,7 @@ private:
   void count() { ++spins_; }
   void spin() {
     while (!stop_)
-      // CHECK-NOTES: :[[@LINE-1]]:5: warning: loop waits for plain 'bool' flag 'stop_', which another thread writes without synchronization: a data race, and the compiler may read it once and loop forever; the loop busy-spins on it, with no sleep, wait or lock; make it
+      // CHECK-NOTES: :[[@LINE-1]]:5: warning: loop waits for plain 'bool' flag 'stop_', which another thread writes while this loop reads it without synchronization: a data race, and the compiler may read it once and loop forever; the loop busy-spins on it, with no sleep, wait or lock; make it
       // CHECK-NOTES: :[[@LINE-2]]:13: note: 'stop_' is read here
       // CHECK-NOTES: :[[@LINE-8]]:17: note: written here, in 'Spinner::stop', while the loop runs on a spawned thread
       count();
