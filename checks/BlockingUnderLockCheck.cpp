@@ -26,10 +26,6 @@ std::vector<std::string> concat(const NameList &A, const std::vector<std::string
   return R;
 }
 
-bool isMethodNamed(const CXXMethodDecl *MD, llvm::ArrayRef<llvm::StringLiteral> Names) {
-  return MD && MD->getDeclName().isIdentifier() && llvm::is_contained(Names, MD->getName());
-}
-
 bool isFunctionNamed(const CallExpr &Call, StringRef Name) {
   const FunctionDecl *FD = Call.getDirectCallee();
   return FD && !isa<CXXMethodDecl>(FD) && FD->getDeclName().isIdentifier() && FD->getName() == Name &&
@@ -40,7 +36,7 @@ bool isFunctionNamed(const CallExpr &Call, StringRef Name) {
 const Expr *manualLock(const Stmt *S, const NameList &MutexTypes, bool Unlock) {
   if (const auto *MC = dyn_cast_or_null<CXXMemberCallExpr>(S)) {
     const CXXMethodDecl *MD = MC->getMethodDecl();
-    if (isMethodNamed(MD, Unlock ? llvm::ArrayRef(locks::UnlockMethods) : llvm::ArrayRef(locks::AcquireMethods)) &&
+    if (locks::isNamed(MD, Unlock ? llvm::ArrayRef(locks::UnlockMethods) : llvm::ArrayRef(locks::AcquireMethods)) &&
         locks::isOrDerivesFrom(MD->getParent(), MutexTypes))
       return MC->getImplicitObjectArgument();
     return nullptr;
@@ -94,7 +90,7 @@ struct HeldScan {
         return 0;
       const CXXMethodDecl *MD = MC->getMethodDecl();
       static constexpr llvm::StringLiteral Takes[] = {"lock"};
-      return isMethodNamed(MD, locks::ReleaseMethods) ? -1 : isMethodNamed(MD, Takes) ? 1 : 0;
+      return locks::isNamed(MD, locks::ReleaseMethods) ? -1 : locks::isNamed(MD, Takes) ? 1 : 0;
     }
     if (locks::sameObject(manualLock(S, Check.MutexTypes, /*Unlock=*/true), H.Mutex, Ctx))
       return -1;

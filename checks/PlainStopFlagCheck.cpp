@@ -46,10 +46,6 @@ bool isConstant(const Expr *E, const ASTContext &Ctx) {
   return E && !E->isValueDependent() && !E->isTypeDependent() && E->isEvaluatable(Ctx);
 }
 
-bool isMethodNamed(const FunctionDecl *FD, llvm::ArrayRef<llvm::StringLiteral> Names) {
-  return FD && FD->getDeclName().isIdentifier() && llvm::is_contained(Names, FD->getName());
-}
-
 /// Does \p T name, through its typedefs, a typedef of \p Names (or is it a listed class)?
 bool spelledAs(QualType T, const NameList &Names) {
   for (unsigned Depth = 0; !T.isNull() && Depth < 16; ++Depth) {
@@ -148,7 +144,7 @@ struct FlagWalker {
       return;
     }
     // threads.emplace_back(&Server::loop, this): the container constructs the thread.
-    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(Call); MC && isMethodNamed(FD, EmplaceMethods))
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(Call); MC && locks::isNamed(FD, EmplaceMethods))
       if (const auto *Spec = dyn_cast_or_null<ClassTemplateSpecializationDecl>(MC->getRecordDecl());
           Spec && Spec->getTemplateArgs().size() > 0 &&
           Spec->getTemplateArgs()[0].getKind() == TemplateArgument::Type)
@@ -677,7 +673,7 @@ unsigned PlainStopFlagCheck::classify(const CallExpr &Call, const FunctionDecl &
   if (!Inserted)
     return It->second;
   unsigned Kind = 0;
-  if (Waiting.matches(Call) || (isa<CXXMemberCallExpr>(Call) && isMethodNamed(&FD, locks::LockMethods)))
+  if (Waiting.matches(Call) || (isa<CXXMemberCallExpr>(Call) && locks::isNamed(&FD, locks::LockMethods)))
     Kind |= CK_Waits;
   if (SpinHints.matches(FD))
     Kind |= CK_SpinHint;
@@ -753,11 +749,11 @@ bool PlainStopFlagCheck::underLock(const Unit &U, const Stmt *Target, ASTContext
         } else if (const auto *Call = dyn_cast<CallExpr>(Child)) {
           const FunctionDecl *FD = Call->getDirectCallee();
           bool Member = isa<CXXMemberCallExpr>(Call);
-          if ((Member && isMethodNamed(FD, locks::AcquireMethods)) ||
-              (!Member && isMethodNamed(FD, PthreadLock)))
+          if ((Member && locks::isNamed(FD, locks::AcquireMethods)) ||
+              (!Member && locks::isNamed(FD, PthreadLock)))
             H = true;
-          else if ((Member && (isMethodNamed(FD, locks::UnlockMethods) || isMethodNamed(FD, locks::ReleaseMethods))) ||
-                   (!Member && isMethodNamed(FD, PthreadUnlock)))
+          else if ((Member && (locks::isNamed(FD, locks::UnlockMethods) || locks::isNamed(FD, locks::ReleaseMethods))) ||
+                   (!Member && locks::isNamed(FD, PthreadUnlock)))
             H = Held;
         }
       }

@@ -86,6 +86,11 @@ private:
   llvm::StringMap<NameList> OwnersByMethod;
 };
 
+/// Is \p FD (a function or member function; may be null) named one of \p Names (unqualified)?
+inline bool isNamed(const FunctionDecl *FD, llvm::ArrayRef<llvm::StringLiteral> Names) {
+  return FD && FD->getDeclName().isIdentifier() && llvm::is_contained(Names, FD->getName());
+}
+
 /// Is \p RD one of \p Types, or derived (directly or not) from one?
 bool isOrDerivesFrom(const CXXRecordDecl *RD, const NameList &Types);
 
