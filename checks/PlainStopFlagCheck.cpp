@@ -475,16 +475,14 @@ struct LoopJudge {
     SourceLocation Keyword = userLocation(SM, loopKeyword(L.S));
 
     // Racy: a write from another thread. A write made before the function starts its thread
-    // (`running_ = true; thread_ = std::thread(...)`) happens before the thread runs.
+    // (`running_ = true; thread_ = std::thread(...)`) happens before the thread runs; so does a
+    // constructor's, unless the constructor has started a thread already.
     const PlainStopFlagCheck::Write *Racer = nullptr;
     for (const PlainStopFlagCheck::Write &W : Ws) {
-      if (W.Unit == L.Unit || isa<CXXConstructorDecl>(W.Unit))
+      if (W.Unit == L.Unit || C.beforeThreads(W, SM))
         continue;
-      if (auto It = C.Units.find(W.Unit); It != C.Units.end() && It->second.LastSpawn &&
-                                          SM.isBeforeInTranslationUnit(W.Site->getBeginLoc(),
-                                                                       It->second.LastSpawn->getBeginLoc()))
-        continue;
-      if (isa<CXXDestructorDecl>(W.Unit) ? LoopOnThread : (LoopOnThread || C.OnThread.contains(W.Unit))) {
+      if (isa<CXXConstructorDecl, CXXDestructorDecl>(W.Unit) ? LoopOnThread
+                                                             : (LoopOnThread || C.OnThread.contains(W.Unit))) {
         Racer = &W;
         break;
       }
@@ -538,12 +536,13 @@ struct LoopJudge {
   /// function outside the loop?
   bool dead(const ValueDecl *Flag, const llvm::SmallSetVector<const FunctionDecl *, 16> &Reach,
             bool LoopOnThread) const {
+    const SourceManager &SM = Ctx.getSourceManager();
     if (writtenInLoop(Flag) || !C.allWritersVisible(Flag))
       return false;
     if (auto It = C.Writes.find(Flag); It != C.Writes.end())
       for (const PlainStopFlagCheck::Write &W : It->second)
         if (Reach.contains(W.Unit) ||
-            !(W.Unit == L.Unit || isa<CXXConstructorDecl>(W.Unit) ||
+            !(W.Unit == L.Unit || (isa<CXXConstructorDecl>(W.Unit) && C.beforeThreads(W, SM)) ||
               (isa<CXXDestructorDecl>(W.Unit) && !LoopOnThread)))
           return false;
     return true;
@@ -612,14 +611,17 @@ void PlainStopFlagCheck::check(const MatchFinder::MatchResult &Result) {
   Unit &U = Units[Key];
   U.Def = FD;
   U.Body = Body;
+  // In source order (the member initializers run before the body): LastSpawn relies on it.
   FlagWalker W{*this, Key};
-  W.walk(Body);
   if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(FD))
     for (const CXXCtorInitializer *Init : Ctor->inits()) {
+      if (!Init->isWritten())
+        continue;
       W.walk(Init->getInit());
       if (const FieldDecl *Member = Init->getMember())
         W.dependentConstruction(Member->getType(), Init->getInit());
     }
+  W.walk(Body);
 }
 
 const ValueDecl *PlainStopFlagCheck::flagOf(const Expr *E, bool AsFlag, bool AnyType) {
@@ -659,6 +661,14 @@ const ValueDecl *PlainStopFlagCheck::flagOf(const Expr *E, bool AsFlag, bool Any
   if (T->isIntegralOrEnumerationType() && (AnyType || (AsFlag && IntegerFlags)))
     return D;
   return nullptr;
+}
+
+bool PlainStopFlagCheck::beforeThreads(const Write &W, const SourceManager &SM) const {
+  auto It = Units.find(W.Unit);
+  const Stmt *Spawn = It == Units.end() ? nullptr : It->second.LastSpawn;
+  if (!Spawn)
+    return isa<CXXConstructorDecl>(W.Unit);
+  return SM.isBeforeInTranslationUnit(W.Site->getBeginLoc(), Spawn->getBeginLoc());
 }
 
 unsigned PlainStopFlagCheck::classify(const CallExpr &Call, const FunctionDecl &FD) {

@@ -88,6 +88,9 @@ public:
     CK_Spawn = 8,    ///< runs its callable arguments on another thread
   };
   unsigned classify(const CallExpr &Call, const FunctionDecl &FD);
+  /// Does \p W happen before any thread its function starts: before the function's last spawn, or
+  /// anywhere in a constructor that starts none?
+  bool beforeThreads(const Write &W, const SourceManager &SM) const;
   bool isLockType(const CXXRecordDecl *RD);
 
 private:

@@ -242,6 +242,43 @@ void main_loop() {
   // CHECK-NOTES: :[[@LINE-8]]:3: note: written here, in 'main_loop', where the loop cannot be running
 }
 
+// A thread waiting for a flag that only the constructor sets, before it starts the thread.
+class Gate {
+public:
+  Gate() {
+    open_ = false;
+    t_ = std::thread([this] { wait_open(); });
+  }
+
+private:
+  void wait_open() {
+    while (!open_)
+      // CHECK-NOTES: :[[@LINE-1]]:5: warning: loop can never stop: it exits only through plain 'bool' flag 'open_', which nothing writes while the loop runs (only a constructor writes it); make it
+      // CHECK-NOTES: :[[@LINE-2]]:13: note: 'open_' is read here
+      // CHECK-NOTES: :[[@LINE-9]]:5: note: written here, in 'Gate::Gate', where the loop cannot be running
+      sleep(1);
+  }
+  bool open_;
+  std::thread t_;
+};
+
+// The member initializers run first: the constructor's body races with the thread they started.
+class LateGate {
+public:
+  LateGate() : t_([this] { wait_open(); }) { open_ = true; }
+
+private:
+  void wait_open() {
+    while (!open_)
+      // CHECK-NOTES: :[[@LINE-1]]:5: warning: loop waits for plain 'bool' flag 'open_', which another thread writes while this loop reads it
+      // CHECK-NOTES: :[[@LINE-2]]:13: note: 'open_' is read here
+      // CHECK-NOTES: :[[@LINE-6]]:46: note: written here, in 'LateGate::LateGate', while the loop runs on a spawned thread
+      sleep(1);
+  }
+  bool open_ = false;
+  std::thread t_;
+};
+
 // ---- not reported -------------------------------------------------------------------------------
 
 // Atomic flags, volatile sig_atomic_t, C11 _Atomic.
