@@ -272,7 +272,7 @@ private:
     while (!open_)
       // CHECK-NOTES: :[[@LINE-1]]:5: warning: loop waits for plain 'bool' flag 'open_', which another thread writes while this loop reads it
       // CHECK-NOTES: :[[@LINE-2]]:13: note: 'open_' is read here
-      // CHECK-NOTES: :[[@LINE-6]]:46: note: written here, in 'LateGate::LateGate', while the loop runs on a spawned thread
+      // CHECK-NOTES: :[[@LINE-7]]:46: note: written here, in 'LateGate::LateGate', while the loop runs on a spawned thread
       sleep(1);
   }
   bool open_ = false;
