@@ -7,6 +7,7 @@
 // read a flag costs more: one walk of the loop, and for each flag read one walk of its function to
 // see whether a lock is held there. No parent map.
 #include "PlainStopFlagCheck.h"
+#include "CheapEvaluation.h"
 #include "OptionUtils.h"
 #include "utils/Cancellation.h"
 #include "utils/SpawnSites.h"
@@ -42,8 +43,17 @@ const Expr *strip(const Expr *E) {
   return E;
 }
 
+/// A constant the evaluator decides within a small budget (CheapEvaluation.h): a `while (slow())`
+/// whose constexpr slow() runs long is treated as not constant rather than evaluated in full.
 bool isConstant(const Expr *E, const ASTContext &Ctx) {
-  return E && !E->isValueDependent() && !E->isTypeDependent() && E->isEvaluatable(Ctx);
+  if (!E || E->isValueDependent() || E->isTypeDependent())
+    return false;
+  QualType T = E->getType();
+  if (T->isBooleanType())
+    return evaluateConditionCheaply(E, Ctx).has_value();
+  if (T->isIntegralOrEnumerationType())
+    return evaluateIntCheaply(E, Ctx).has_value();
+  return isa<CXXNullPtrLiteralExpr, FloatingLiteral, StringLiteral>(E);
 }
 
 /// Does \p T name, through its typedefs, a typedef of \p Names (or is it a listed class)?
@@ -402,9 +412,8 @@ struct LoopJudge {
     llvm::SmallVector<PlainStopFlagCheck::Read, 4> Reads;
     bool Pure = true;
     bool ConstantTrue = !Cond;
-    if (Cond && isConstant(Cond, Ctx)) {
-      bool Value = false;
-      if (!Cond->EvaluateAsBooleanCondition(Value, Ctx) || !Value)
+    if (std::optional<bool> Value = Cond ? evaluateConditionCheaply(Cond, Ctx) : std::nullopt) {
+      if (!*Value)
         return; // runs once (do-while(0)), or not at all
       ConstantTrue = true;
     }
