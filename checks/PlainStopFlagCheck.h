@@ -29,14 +29,16 @@ namespace clang::tidy::tether {
 ///  - racy flag: another function of the translation unit writes the flag, and either the loop runs
 ///    on a spawned thread (its function is, or is called from, a callable given to a ThreadTypes
 ///    constructor, a SpawnFunctions call, tether::safe_go or task_group::spawn, or a ThreadBodies
-///    function) or that writer does. The read is a data race: the compiler may hoist it out of the
-///    loop. Reads made while a lock is held (a LockTypes variable declared earlier in an enclosing
-///    block, or a manual lock() statement before it) are not reported. A loop with no sleep, wait,
-///    lock or opaque call in it (directly, or in the callees defined here) is a busy spin, and the
-///    message says so.
-///  - dead flag: nothing writes the flag while the loop can run: the only writes are in constructors,
-///    in the destructor (while the loop runs on the object's own caller) or in the loop's own function
-///    outside the loop. Only judged when every writer is visible: a private member of a class with
+///    function) or that writer does. Writes that happen before the thread exists do not count: in a
+///    constructor before it starts a thread, or in any function before its last spawn. A write in the
+///    destructor races only with a loop on a spawned thread. The read is a data race: the compiler
+///    may hoist it out of the loop. Reads made while a lock is held (a LockTypes variable declared
+///    earlier in an enclosing block, or a manual lock() statement before it) are not reported. A
+///    loop with no sleep, wait, lock or opaque call in it (directly, or in the callees defined here)
+///    is a busy spin, and the message says so.
+///  - dead flag: nothing writes the flag while the loop can run: the only writes are in constructors
+///    (before they start a thread), in the destructor (while the loop runs on the object's own
+///    caller) or in the loop's own function outside the loop. Only judged when every writer is visible: a private member of a class with
 ///    no friends whose member functions are all defined in this translation unit, or a global with
 ///    internal linkage. The condition and the exits must depend on nothing but flags.
 ///
