@@ -40,15 +40,16 @@ void pool::execute(job* j) noexcept {
     {
       std::lock_guard lk(g.m);
       try {
-        g.errors.push_back(std::move(ep));
+        g.errors.push_back(ep);
       } catch (...) {
         // Out of memory recording the error: the cancellation below still happens.
       }
       first = g.errors.size() <= 1;
     }
+    // The first error is the batch context's cause (context::cause()): siblings see why they were stopped.
+    if (first) g.cancel_ctx(ep);  // outside the lock: runs stop callbacks
     // Drop our reference before the task counts as done: after that the waiter may free the exception.
     ep = nullptr;
-    if (first) g.cancel_ctx();  // outside the lock: runs stop callbacks
   }
   slot& s = slots_[j->run_slot];
   s.lock.lock();
