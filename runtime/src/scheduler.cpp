@@ -4,6 +4,7 @@
 #include "scheduler.h"
 
 #include "job_memory.h"
+#include "metrics_internal.h"
 #include "shutdown.h"
 
 #include <array>
@@ -29,11 +30,13 @@ void pool::execute(job* j) noexcept {
   std::exception_ptr ep;
   const run_frame frame{&g, j->id, tl_frames};
   tl_frames = &frame;
+  task_count counted(g.metrics);
   try {
     j->op(j, &g.ctx);
   } catch (...) {
     ep = std::current_exception();
   }
+  counted.end(ep != nullptr);
   tl_frames = frame.outer;
   if (ep) {
     bool first = false;
