@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -43,7 +44,9 @@ constexpr std::size_t pending_of(std::uint64_t state) noexcept { return static_c
 struct metrics_block;
 
 struct group_state {
-  std::string component;
+  // Immutable and reference-counted: the registry copies the pointer under the slot locks (pool::collect)
+  // and builds its strings after releasing them, when the group may be gone.
+  std::shared_ptr<const std::string> component;
   std::size_t limit = 0;  // 0: none
   metrics_block* metrics = nullptr;  // the component's counters (metrics_internal.h); set by the constructor
   context ctx;  // the current batch's: a child of the parent; replaced (under m) only while no task runs (reopen())

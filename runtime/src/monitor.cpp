@@ -1,7 +1,8 @@
 // The scheduler's monitor: adds temporary workers when every worker is blocked in a task while work waits
-// (Go's answer to goroutines blocked in syscalls), joins them when they retire, and trims the job-memory
-// depot once the pool is idle. See scheduler.h for the design and the locking rules (extras_ and
-// extra_worker::retired are guarded by mon_m_; the monitor never holds a slot's lock).
+// (Go's answer to goroutines blocked in syscalls), joins them when they retire, and gives back the job-memory
+// depot's surplus and oversized empty slot rings once the pool is idle. See scheduler.h for the design and
+// the locking rules (extras_ and extra_worker::retired are guarded by mon_m_, which is released while it
+// trims; trim_rings holds one slot's lock at a time and frees nothing under it).
 #include "scheduler.h"
 
 #include "job_memory.h"
@@ -28,9 +29,10 @@ void pool::monitor() {
       if (!any_queued()) {
         const auto wake = [this] { return stopping_.load() || !monitor_idle_.load() || has_retired_locked(); };
         if (!mon_cv_.wait_for(lk, kTrimAfter, wake)) {
-          // Idle for a while: give back the job memory kept from the last burst.
+          // Idle for a while: give back the job memory and ring space kept from the last burst.
           lk.unlock();
           depot_trim(kDepotKeep);
+          trim_rings();
           lk.lock();
           mon_cv_.wait(lk, wake);
         }

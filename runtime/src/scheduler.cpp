@@ -6,6 +6,7 @@
 #include "job_memory.h"
 #include "metrics_internal.h"
 #include "shutdown.h"
+#include "slot_lock_audit.h"
 
 #include <array>
 #include <cstdio>
@@ -63,12 +64,24 @@ void pool::execute(job* j) noexcept {
 }
 
 void pool::collect(std::vector<task_info>& out, const group_state* only) {
-  const std::size_t first = out.size();
-  for (std::size_t i = 0; i < nslots_; ++i) slots_[i].lock.lock();
-  try {
-    const auto add = [&](const job* j) {
+  // What is copied per job while every slot is locked: no allocation, no string (the component name is a
+  // reference-counted immutable string; copying the pointer keeps it alive after the group is gone).
+  struct seen_job {
+    std::uint64_t id;
+    std::shared_ptr<const std::string> component;
+    std::source_location where;
+    std::chrono::steady_clock::time_point started;
+  };
+  std::vector<seen_job> seen;
+  std::size_t want = collect_hint_.load(std::memory_order_relaxed);
+  for (;;) {
+    seen.reserve(want);  // the slots are not locked: may allocate (and throw bad_alloc)
+    std::size_t found = 0;
+    for (std::size_t i = 0; i < nslots_; ++i) slots_[i].lock.lock();
+    const auto add = [&](const job* j) noexcept {
       if (only != nullptr ? j->group == only : j->tracked) {
-        out.push_back(task_info{j->id, j->group->component, j->where, j->started, task_kind::group});
+        // Within the capacity reserved above: never reallocates. Past it, only count (and retry).
+        if (found++ < seen.capacity()) seen.push_back(seen_job{j->id, j->group->component, j->where, j->started});
       }
     };
     for (std::size_t i = 0; i < nslots_; ++i) {
@@ -78,14 +91,43 @@ void pool::collect(std::vector<task_info>& out, const group_state* only) {
       }
       for (const job* j = s.running; j != nullptr; j = j->run_next) add(j);
     }
-  } catch (...) {
     for (std::size_t i = nslots_; i-- > 0;) slots_[i].lock.unlock();
-    throw;
+    if (found <= seen.capacity()) break;
+    seen.clear();  // drops the name references with the slots released
+    want = found + found / 4;
   }
-  for (std::size_t i = nslots_; i-- > 0;) slots_[i].lock.unlock();
-  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), [](const task_info& a, const task_info& b) {
+  collect_hint_.store(std::max<std::size_t>(64, seen.size()), std::memory_order_relaxed);
+  out.reserve(out.size() + seen.size());
+  for (seen_job& sj : seen) out.push_back(task_info{sj.id, *sj.component, sj.where, sj.started, task_kind::group});
+  std::sort(out.end() - static_cast<std::ptrdiff_t>(seen.size()), out.end(), [](const task_info& a, const task_info& b) {
     return a.started != b.started ? a.started < b.started : a.id < b.id;
   });
+}
+
+void pool::grow_ring(slot& s, std::size_t seen_cap) {
+  const std::size_t n = std::max(kInitCap, seen_cap * 2);
+  queued_job* nb = slot::new_buffer(n);
+  s.lock.lock();
+  queued_job* old = s.cap == seen_cap ? s.swap_buffer(nb, n) : nb;  // changed meanwhile: drop ours
+  s.lock.unlock();
+  delete[] old;
+}
+
+void pool::trim_rings() noexcept {
+  for (std::size_t i = 0; i < nslots_; ++i) {
+    slot& s = slots_[i];
+    s.lock.lock();
+    const std::size_t cap = s.cap;
+    const bool oversized = s.count == 0 && cap > kShrinkCap;
+    s.lock.unlock();
+    if (!oversized) continue;
+    auto* nb = new (std::nothrow) queued_job[kInitCap];
+    if (nb == nullptr) return;
+    s.lock.lock();
+    queued_job* old = s.count == 0 && s.cap == cap ? s.swap_buffer(nb, kInitCap) : nb;
+    s.lock.unlock();
+    delete[] old;
+  }
 }
 
 void pool::shutdown(bool join) noexcept {
@@ -340,6 +382,14 @@ pool*& pool_ptr() {
 }  // namespace
 
 pool& the_pool() { return *pool_ptr(); }
+
+#ifdef TETHER_SLOT_LOCK_AUDIT
+bool slot_lock_audit_enabled() noexcept { return true; }
+unsigned slot_locks_held() noexcept { return tl_slot_locks_held; }
+#else
+bool slot_lock_audit_enabled() noexcept { return false; }
+unsigned slot_locks_held() noexcept { return 0; }
+#endif
 
 void scheduler_atfork(fork_phase phase) noexcept {
   if (phase == fork_phase::prepare) {

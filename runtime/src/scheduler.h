@@ -80,7 +80,7 @@ constexpr auto kTrimAfter = std::chrono::seconds(1);
 class pool {
  public:
   pool() : slots_(new slot[nslots_]) {
-    for (std::size_t i = 0; i < nslots_; ++i) slots_[i].grow();
+    for (std::size_t i = 0; i < nslots_; ++i) slots_[i].swap_buffer(slot::new_buffer(kInitCap), kInitCap);
   }
 
   std::size_t size() const noexcept { return size_; }
@@ -93,13 +93,13 @@ class pool {
     if (!started_.load(std::memory_order_acquire) && !start()) return false;
     slot& s = slots_[my_slot()];
     s.lock.lock();
-    bool was_empty = false;
-    try {
-      was_empty = s.push_back(j);
-    } catch (...) {
+    while (s.room() == 0) [[unlikely]] {
+      const std::size_t cap = s.cap;
       s.lock.unlock();
-      throw;
+      grow_ring(s, cap);  // allocates with the lock released; may throw bad_alloc
+      s.lock.lock();
     }
+    const bool was_empty = s.push_back(j);
     s.lock.unlock();
     if (was_empty) new_work();
     return true;
@@ -121,7 +121,10 @@ class pool {
 
   // Appends the queued and running jobs of `only` (all tracked jobs if null), oldest spawn first. Locks
   // every slot at once (in index order): a job moves between slots only with both slots locked, so none is
-  // missed or seen twice, and none can finish (so its group stays alive) while the slots are held.
+  // missed or seen twice, and none can finish (so its group stays alive) while the slots are held. Under
+  // the locks it only copies ids, spawn sites, times and a reference to each job's component name into a
+  // buffer reserved beforehand (and retries with a bigger one if it was too small); the task_info strings
+  // are built after the slots are released.
   void collect(std::vector<task_info>& out, const group_state* only);
 
   // Stops the pool (workers drain what is queued, then exit); joins the threads only if `join`. Never joins
@@ -150,6 +153,12 @@ class pool {
   std::uint32_t external_slot() noexcept {
     return static_cast<std::uint32_t>(size_ + ext_next_.fetch_add(1, std::memory_order_relaxed) % ext_);
   }
+
+  // Replaces the ring of `s` (seen with capacity `seen_cap` and full) by one twice as big. Allocates before
+  // and frees after taking the slot's lock; a no-op if the ring changed meanwhile.
+  static void grow_ring(slot& s, std::size_t seen_cap);
+  // Gives back the rings grown beyond kShrinkCap that are empty now (the monitor, once the pool is idle).
+  void trim_rings() noexcept;
 
   bool any_queued() const noexcept;
   std::uint64_t total_pops() const noexcept;
@@ -184,6 +193,7 @@ class pool {
   const std::size_t nslots_ = size_ + ext_;
   const std::unique_ptr<slot[]> slots_;
   std::atomic<std::size_t> ext_next_{0};
+  std::atomic<std::size_t> collect_hint_{64};  // how many jobs the last collect() found (its buffer size)
 
   std::atomic<bool> started_{false};
   std::atomic<bool> stopping_{false};

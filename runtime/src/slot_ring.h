@@ -6,8 +6,12 @@
 //
 // Thread safety and ordering:
 // - Everything in a slot except `nonempty` and `pops` is guarded by `lock`. `lock` is held for a few dozen
-//   instructions at a time; nothing that can block, allocate a string or call user code runs under it.
-//   (Exceptions today: growing a full ring in push_back and giving back a big emptied one in took_one.)
+//   instructions at a time; nothing that allocates or frees memory, builds a string, blocks or calls user
+//   code runs under it: a full ring grows by allocating the new buffer with the lock released and swapping
+//   it in under the lock (pool::push), an oversized empty one is given back the same way by the monitor
+//   (pool::trim_rings), and the registry copies only ids, times and reference-counted component names
+//   under the locks (pool::collect). Audit builds check this (slot_lock_audit.h; test/runtime/
+//   slot_lock_audit_test.cpp).
 // - A job moves from a ring to a running list under that slot's lock; between two slots (a steal) only with
 //   both locked (the thief's held while try-locking the victim's), so the registry, which locks every slot
 //   in index order, never misses a job or sees it twice.
@@ -36,13 +40,23 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
+#ifdef TETHER_SLOT_LOCK_AUDIT
+// Audit builds (sanitizer builds, or -DTETHER_SLOT_LOCK_AUDIT=ON): the slot locks the calling thread holds,
+// so a test can check that nothing allocates under one (slot_lock_audit.h). Not in normal builds: it would
+// cost a thread-local update on every lock and unlock of the spawn path.
+inline constinit thread_local unsigned tl_slot_locks_held = 0;
+#endif
+
 // Guards a slot for a few dozen instructions at a time. Yields after a short spin: on an oversubscribed
 // machine the holder may be descheduled.
 class spinlock {
  public:
   void lock() noexcept {
     for (unsigned spins = 0;;) {
-      if (!locked_.exchange(true, std::memory_order_acquire)) return;
+      if (!locked_.exchange(true, std::memory_order_acquire)) {
+        acquired();
+        return;
+      }
       while (locked_.load(std::memory_order_relaxed)) {
         if (++spins < 64) {
           cpu_relax();
@@ -53,11 +67,24 @@ class spinlock {
     }
   }
   bool try_lock() noexcept {
-    return !locked_.load(std::memory_order_relaxed) && !locked_.exchange(true, std::memory_order_acquire);
+    if (locked_.load(std::memory_order_relaxed) || locked_.exchange(true, std::memory_order_acquire)) return false;
+    acquired();
+    return true;
   }
-  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+  void unlock() noexcept {
+#ifdef TETHER_SLOT_LOCK_AUDIT
+    --tl_slot_locks_held;
+#endif
+    locked_.store(false, std::memory_order_release);
+  }
 
  private:
+  static void acquired() noexcept {
+#ifdef TETHER_SLOT_LOCK_AUDIT
+    ++tl_slot_locks_held;
+#endif
+  }
+
   std::atomic<bool> locked_{false};
 };
 
@@ -67,7 +94,7 @@ struct queued_job {
 };
 
 constexpr std::size_t kInitCap = 256;      // entries per slot ring to start with
-constexpr std::size_t kShrinkCap = 65536;  // an emptied ring bigger than this is given back
+constexpr std::size_t kShrinkCap = 65536;  // an empty ring bigger than this is given back (pool::trim_rings)
 constexpr std::size_t kStealMax = 128;     // jobs one steal moves at most
 
 struct alignas(64) slot {
@@ -88,22 +115,26 @@ struct alignas(64) slot {
   std::size_t mask() const noexcept { return cap - 1; }
   std::size_t room() const noexcept { return cap - (tail - head); }
 
-  void grow() {
-    const std::size_t n = std::max(kInitCap, cap * 2);
-    auto* nb = new queued_job[n];
+  // The ring's buffer: allocated and freed only with the lock released (see swap_buffer).
+  static queued_job* new_buffer(std::size_t n) { return new queued_job[n]; }
+
+  // Installs `nb` (`n` entries, a power of two, at least the entries between head and tail) and returns the
+  // old buffer, which the caller frees after unlocking. Under the lock; allocates nothing.
+  queued_job* swap_buffer(queued_job* nb, std::size_t n) noexcept {
     for (std::size_t i = head; i != tail; ++i) nb[i - head] = buf[i & mask()];
-    delete[] buf;
+    queued_job* old = buf;
     buf = nb;
     tail -= head;
     head = 0;
     cap = n;
+    return old;
   }
 
   // Returns true if the ring was empty: the caller then checks for sleepers (pool::new_work). A thread that
   // went to sleep after looking at `nonempty` either saw this store or is seen by that check; while the
-  // ring stays non-empty, nobody can have gone to sleep without seeing it.
-  bool push_back(job* j) {
-    if (room() == 0) grow();
+  // ring stays non-empty, nobody can have gone to sleep without seeing it. Needs room() != 0 (pool::push
+  // grows the ring with the lock released first).
+  bool push_back(job* j) noexcept {
     buf[tail++ & mask()] = queued_job{j, j->group};
     if (count++ != 0) return false;
     nonempty.store(true, std::memory_order_seq_cst);
@@ -116,13 +147,6 @@ struct alignas(64) slot {
     if (n == 0) {
       nonempty.store(false, std::memory_order_relaxed);
       head = tail = 0;  // anything left between them is a hole
-      if (cap > kShrinkCap) {
-        if (auto* nb = new (std::nothrow) queued_job[kInitCap]) {
-          delete[] buf;
-          buf = nb;
-          cap = kInitCap;
-        }
-      }
     }
   }
 

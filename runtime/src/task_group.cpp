@@ -105,7 +105,7 @@ void unregister_group(group_state& g) noexcept {
 }  // namespace
 
 [[noreturn]] void throw_self_deadlock(const group_state& g) {
-  throw std::logic_error("tether::task_group::spawn: every slot of group '" + g.component + "' (limit " +
+  throw std::logic_error("tether::task_group::spawn: every slot of group '" + *g.component + "' (limit " +
                          std::to_string(g.limit) +
                          ") is held by one of its own tasks blocked in spawn() on it: this spawn would wait for "
                          "itself forever (self-deadlock). Use try_spawn(), a larger limit, or spawn from outside "
@@ -165,7 +165,7 @@ namespace {
 // timeout.
 bool wait_done(group_state& g, std::optional<std::chrono::steady_clock::time_point> deadline) {
   if (runs_task_of(g)) {
-    throw std::logic_error("tether::task_group: wait called from one of the group's own tasks ('" + g.component +
+    throw std::logic_error("tether::task_group: wait called from one of the group's own tasks ('" + *g.component +
                            "') would wait for itself");
   }
   // A pool worker must help (that is what keeps nested groups deadlock-free). Other threads help in wait()
@@ -300,7 +300,7 @@ task_group::task_group(const context& parent, std::string_view component, std::o
     : st_(std::make_unique<detail::group_state>()) {
   if (component.empty()) throw std::invalid_argument("tether::task_group: component name must not be empty");
   if (limit && *limit == 0) throw std::invalid_argument("tether::task_group: limit must be at least 1");
-  st_->component.assign(component);
+  st_->component = std::make_shared<const std::string>(component);
   st_->limit = limit.value_or(0);
   st_->metrics = detail::metrics_for(component);  // once per group: spawns and runs only follow the pointer
   const std::stop_token stop_at_exit = detail::shutdown_token();
@@ -359,7 +359,7 @@ std::vector<straggler> task_group::wait_for(std::chrono::steady_clock::duration 
     }
     const auto at = std::chrono::steady_clock::now();
     for (std::size_t i = out.size(); i < pending_now; ++i) {
-      out.push_back(straggler{0, st_->component, std::source_location{}, at, task_kind::group});
+      out.push_back(straggler{0, *st_->component, std::source_location{}, at, task_kind::group});
     }
     return out;
   }
@@ -383,7 +383,7 @@ std::size_t task_group::pending() const noexcept {
   return detail::pending_of(st_->state.load(std::memory_order_acquire));
 }
 
-const std::string& task_group::component() const noexcept { return st_->component; }
+const std::string& task_group::component() const noexcept { return *st_->component; }
 
 std::optional<std::size_t> task_group::limit() const noexcept {
   if (st_->limit == 0) return std::nullopt;
