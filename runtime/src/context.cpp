@@ -1,5 +1,6 @@
 #include "context_node.h"
 
+#include "error_report.h"
 #include "fork.h"
 #include "timer.h"
 
@@ -284,15 +285,7 @@ cancel_cause::cancel_cause(std::exception_ptr exception) noexcept : exception_(s
 }
 
 std::string cancel_cause::message() const {
-  if (exception_) {
-    try {
-      std::rethrow_exception(exception_);
-    } catch (const std::exception& e) {
-      return e.what();
-    } catch (...) {
-      return "unknown exception";
-    }
-  }
+  if (exception_) return detail::exception_message(exception_);
   return code_ ? code_.message() : std::string();
 }
 

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <regex>
 #include <set>
@@ -45,6 +46,18 @@ component_stats must_stats(const std::string& component) {
   auto c = stats_of(component);
   EXPECT_TRUE(c.has_value()) << "no metrics for component " << component;
   return c.value_or(component_stats{});
+}
+
+// Submits a task that holds one of the pool's workers until `release` opens; true once it runs.
+bool occupy_worker(tether::worker_pool& pool, gate& release) {
+  auto busy = std::make_shared<gate>();  // shared: the task may still be inside open() when we return
+  if (!pool.try_submit([busy, &release] {
+        busy->open();
+        release.wait();
+      })) {
+    return false;
+  }
+  return busy->wait();
 }
 
 // --- A small parser of the Prometheus text exposition format (version 0.0.4) ---
@@ -259,12 +272,7 @@ TEST(Metrics, RunningAndQueueGauges) {
     }));
 
     tether::worker_pool pool(tether::background(), "mt.gauge.pool", {.workers = 1, .queue_capacity = 4});
-    gate worker_busy;
-    ASSERT_TRUE(pool.try_submit([&] {
-      worker_busy.open();
-      release.wait();
-    }));
-    ASSERT_TRUE(worker_busy.wait());
+    ASSERT_TRUE(occupy_worker(pool, release));
     for (int i = 0; i < 4; ++i) ASSERT_TRUE(pool.try_submit([] {}));
     EXPECT_FALSE(pool.try_submit([] {}));  // full
     auto p = must_stats("mt.gauge.pool");
@@ -295,12 +303,7 @@ TEST(Metrics, RunningAndQueueGauges) {
 TEST(Metrics, CancelledShutdownCountsDroppedTasks) {
   gate release;
   tether::worker_pool pool(tether::background(), "mt.drop.pool", {.workers = 1, .queue_capacity = 10});
-  gate busy;
-  ASSERT_TRUE(pool.try_submit([&] {
-    busy.open();
-    release.wait();
-  }));
-  ASSERT_TRUE(busy.wait());
+  ASSERT_TRUE(occupy_worker(pool, release));
   for (int i = 0; i < 6; ++i) ASSERT_TRUE(pool.try_submit([] {}));
   // The running task is let go only once the cancelled shutdown has dropped the queue.
   tether::task releaser = tether::safe_go(tether::background(), "mt.drop.releaser", tether::policy::keep_running, [&] {

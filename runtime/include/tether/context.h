@@ -76,7 +76,7 @@ class cancel_cause {
   std::error_code code() const noexcept { return code_; }
   /// The exception given as the cause, or null.
   const std::exception_ptr& exception() const noexcept { return exception_; }
-  /// what() of an exception cause ("unknown exception" for one not derived from std::exception), else
+  /// what() of an exception cause (a placeholder for one not derived from std::exception), else
   /// code().message(); "" when empty.
   std::string message() const;
   /// Rethrows the exception cause, or throws std::system_error(code()). Throws std::logic_error when empty.
