@@ -11,8 +11,7 @@
 // kCapacity + workers in flight (queued + running), the same bound; submit() blocks for room in both. oneTBB's
 // arena has no bound (enqueue never blocks): an upper bound on what a queue costs without back-pressure.
 //
-// Impls: tether (submit(), blocking for room), tether_try (try_submit(), spinning with a yield on a full
-// queue: what a caller that must never block does), pool_limit (mutex_pool with the bound), tbb_arena.
+// Impls: tether (submit(), blocking for room), pool_limit (mutex_pool with the bound), tbb_arena.
 #include "bench_util.h"
 #include "mutex_pool.h"
 
@@ -60,17 +59,15 @@ tbb::task_arena& the_arena() {
   return a;
 }
 
-template <work W>
-void tether_pool(benchmark::State& state, std::uint64_t n, bool try_only) {
-  tether::worker_pool& p = the_worker_pool();
+// One iteration: submit n tasks through `submit(task)`, then wait until they have all run.
+template <work W, class Submit>
+void run_batches(benchmark::State& state, std::uint64_t n, Submit submit) {
   for (auto _ : state) {
     bench::wait_group wg;
     wg.add(n);
     for (std::uint64_t i = 0; i < n; ++i) {
-      if (try_only) {
-        while (!p.try_submit(body<W>{i, &wg})) std::this_thread::yield();
-      } else if (!p.submit(body<W>{i, &wg})) {
-        state.SkipWithError("worker_pool::submit returned false");
+      if (!submit(body<W>{i, &wg})) {
+        state.SkipWithError("submit returned false");
         return;
       }
     }
@@ -80,27 +77,27 @@ void tether_pool(benchmark::State& state, std::uint64_t n, bool try_only) {
 }
 
 template <work W>
+void tether_pool(benchmark::State& state, std::uint64_t n) {
+  tether::worker_pool& p = the_worker_pool();
+  run_batches<W>(state, n, [&p](body<W> b) { return p.submit(b); });
+}
+
+template <work W>
 void mutex_pool(benchmark::State& state, std::uint64_t n) {
   bench::mutex_pool& p = the_mutex_pool();
-  for (auto _ : state) {
-    bench::wait_group wg;
-    wg.add(n);
-    for (std::uint64_t i = 0; i < n; ++i) p.submit(body<W>{i, &wg});
-    wg.wait();
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+  run_batches<W>(state, n, [&p](body<W> b) {
+    p.submit(b);
+    return true;
+  });
 }
 
 template <work W>
 void tbb_arena(benchmark::State& state, std::uint64_t n) {
   tbb::task_arena& a = the_arena();
-  for (auto _ : state) {
-    bench::wait_group wg;
-    wg.add(n);
-    for (std::uint64_t i = 0; i < n; ++i) a.enqueue(body<W>{i, &wg});
-    wg.wait();
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+  run_batches<W>(state, n, [&a](body<W> b) {
+    a.enqueue(b);
+    return true;
+  });
 }
 
 // Real time is the figure of merit; process CPU time (all threads) is reported too (see bench_task_group).
@@ -117,8 +114,7 @@ void register_all(const char* w) {
   };
   using S = benchmark::State;
   using N = std::uint64_t;
-  reg("tether", [](S& s, N n) { tether_pool<W>(s, n, false); });
-  reg("tether_try", [](S& s, N n) { tether_pool<W>(s, n, true); });
+  reg("tether", [](S& s, N n) { tether_pool<W>(s, n); });
   reg("pool_limit", [](S& s, N n) { mutex_pool<W>(s, n); });
   reg("tbb_arena", [](S& s, N n) { tbb_arena<W>(s, n); });
 }

@@ -30,7 +30,7 @@ TOPICS = OrderedDict([
                      "task_group empty tasks within 1.5x of oneTBB at 10^5 and 10^6 tasks")],
     }),
     ("worker_pool", {
-        "subjects": ["tether", "tether_try"],
+        "subjects": ["tether"],
         "peers": ["pool_limit", "tbb_arena"],
         "targets": [("tether", "pool_limit", r".", 1.00,
                      "worker_pool at least as fast as the bounded mutex + condition-variable pool")],

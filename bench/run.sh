@@ -11,7 +11,7 @@
 # Environment: REPS (repetitions, default 5; --quick: 2), MIN_TIME (seconds per repetition, default 0.2;
 # --quick: 0.05), TETHER_BENCH_DIR (default build-bench), TETHER_MAIN_BUILD (default build, for tidy),
 # TIDY_FILES (generated files per corpus size for tidy_profile.py, default 6).
-# About 5 minutes on the loaded 2-core bench machine, plus 2-4 for tidy_profile; --quick about 3.
+# 7-15 minutes on the loaded 2-core bench machine, plus 2-4 for tidy_profile; --quick about 3.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bdir="${TETHER_BENCH_DIR:-$root/build-bench}"

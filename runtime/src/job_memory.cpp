@@ -217,14 +217,7 @@ void job_memory_atfork(fork_phase phase) noexcept {
     return;
   }
   if (phase != fork_phase::child) return;
-  // The old depot is abandoned: its mutex may be held by a thread that is gone.
-  auto* fresh_depot = new (std::nothrow) depot_state;
-  if (fresh_depot == nullptr) {
-    std::fputs("tether: out of memory rebuilding the pool in a forked child\n", stderr);
-    std::abort();
-  }
-  keep_forever(depot_ptr());
-  depot_ptr() = fresh_depot;
+  replace_in_child(depot_ptr());  // the old depot's mutex may be held by a thread that is gone
 }
 
 }  // namespace tether::detail

@@ -36,13 +36,7 @@ void parking_atfork(fork_phase phase) noexcept {
   if (phase != fork_phase::child) return;
   // The threads counted as parked were the parent's (the epochs may stay: they are only compared for change).
   for (auto& c : park_counts) c.parked.store(0, std::memory_order_relaxed);
-  auto* fresh_buckets = new (std::nothrow) std::array<park_bucket, kParkBuckets>;
-  if (fresh_buckets == nullptr) {
-    std::fputs("tether: out of memory rebuilding the pool in a forked child\n", stderr);
-    std::abort();
-  }
-  keep_forever(park_buckets());
-  park_buckets() = fresh_buckets;
+  replace_in_child(park_buckets());
 }
 
 }  // namespace tether::detail

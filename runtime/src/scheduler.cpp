@@ -397,13 +397,7 @@ void scheduler_atfork(fork_phase phase) noexcept {
     return;
   }
   if (phase != fork_phase::child) return;
-  auto* fresh_pool = new (std::nothrow) pool;
-  if (fresh_pool == nullptr) {
-    std::fputs("tether: out of memory rebuilding the pool in a forked child\n", stderr);
-    std::abort();
-  }
-  keep_forever(pool_ptr());
-  pool_ptr() = fresh_pool;
+  replace_in_child(pool_ptr());
 }
 
 }  // namespace tether::detail

@@ -21,6 +21,7 @@
 #include <tether/registry.h>
 #include <tether/task_group.h>
 
+#include "coarse_clock.h"
 #include "context_node.h"
 #include "fork.h"
 #include "group_state.h"
@@ -44,28 +45,6 @@ namespace tether {
 namespace detail {
 
 namespace {
-
-// Spawn time of a group task. The precise clock costs ~40 ns per read on some VMs (kvm-clock), as much as
-// the rest of a spawn; the coarse monotonic clock costs a few ns, has a resolution of a few ms and is never
-// later than the precise one (it is the same clock, read at the last tick), so ages are never understated.
-std::chrono::steady_clock::time_point spawn_time() noexcept {
-#if defined(__linux__) && defined(CLOCK_MONOTONIC_COARSE)
-  static const bool usable = [] {
-    // steady_clock is CLOCK_MONOTONIC on Linux; check that it shares the coarse clock's epoch.
-    timespec ts{};
-    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0) return false;
-    const auto coarse = std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
-    const auto fine = std::chrono::steady_clock::now().time_since_epoch();
-    return coarse <= fine && fine - coarse < std::chrono::seconds(1);
-  }();
-  timespec ts{};
-  if (usable && clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == 0) {
-    return std::chrono::steady_clock::time_point(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
-  }
-#endif
-  return std::chrono::steady_clock::now();
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Live groups (registry::live_count)
@@ -125,7 +104,7 @@ void pool_atfork(fork_phase phase) noexcept {
     case fork_phase::prepare:
       // Finish the first use of every lazily built static here: one that another thread is initializing at
       // the moment of fork() would leave its guard taken in the child, which would wait on it forever.
-      (void)spawn_time();
+      (void)coarse_now();
       job_memory_atfork(phase);
       parking_atfork(phase);
       scheduler_atfork(phase);
@@ -262,7 +241,7 @@ void group_submit(group_state& g, job* j, std::source_location where) {
   j->group = &g;
   j->where = where;
   j->id = next_task_id();
-  j->started = spawn_time();
+  j->started = coarse_now();  // see coarse_clock.h: ages are never understated
   j->tracked = registry::tracking();
   pool& p = the_pool();
   bool queued = false;

@@ -1,19 +1,23 @@
 // worker_pool: N safe_go workers and a bounded FIFO queue under one mutex.
 //
-// One mutex guards the queue, the reservation count, the counters and the per-worker slots: two locks per
-// task on the submitting side (reserve, push) and one on the worker's (it records a task's outcome in the
-// critical section that takes the next task). Three condition variables wait on it: `room` (submitters
-// waiting for a free queue slot), `work` (idle workers) and `done` (shutdown waiting for the workers to
-// end). `room` and `work` are plain std::condition_variables, woken on cancellation by one stop_callback per
-// pool (and one per worker for the worker's own context), and signalled per task only when someone waits
-// on them (counted under the mutex). A submit reserves a slot under the lock, builds the type-erased body
-// outside it (the copy/move of the caller's callable may throw, or take long), then queues it: so a
-// rejected or throwing submit leaves the callable untouched and the queue never exceeds its capacity. Task
-// bodies, their destruction, and the error hook always run outside the lock. (Per-task costs measured in
-// docs/performance.md, "worker_pool".)
+// One mutex guards the queue, the reservation count, the counters and the per-worker slots. Three condition
+// variables wait on it: `room` (submitters waiting for a free queue slot), `work` (idle workers) and `done`
+// (shutdown waiting for the workers to end). `room` and `work` are plain std::condition_variables, woken on
+// cancellation by one stop_callback per pool (and one per worker for the worker's own context), and
+// signalled per task only when someone waits on them (counted under the mutex).
+//
+// Locks per task: the worker takes one (it records a task's outcome in the critical section that takes the
+// next task). A submit whose callable is small and nothrow-constructible (stored inline by task_fn: it
+// cannot throw or allocate) takes one: reserve, build and queue together (pool_submit_inline). Any other
+// submit takes two: it reserves a slot under the lock, builds the type-erased body outside it (the
+// copy/move of the caller's callable may throw, or take long), then queues it. Either way a rejected or
+// throwing submit leaves the callable untouched and the queue never exceeds its capacity. Task bodies,
+// their destruction, and the error hook always run outside the lock. (Per-task costs: docs/performance.md,
+// "worker_pool".)
 #include <tether/safe_go.h>
 #include <tether/worker_pool.h>
 
+#include "coarse_clock.h"
 #include "error_report.h"
 #include "metrics_internal.h"
 #include "shutdown.h"
@@ -171,6 +175,9 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
     std::optional<std::deque<worker_pool_state::queued>> drop;
     bool stop = false;
     bool wake_submitter = false;
+    // Read before locking (a clock read is not free on every VM; keep it out of the critical section): the
+    // task starts after this, so the straggler age derived from it is never understated.
+    auto started = coarse_now();
     {
       std::unique_lock lk(st.m);
       if (finished) {
@@ -186,6 +193,7 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
         ++st.idle_workers;
         st.work.wait(lk, ready);
         --st.idle_workers;
+        started = coarse_now();  // after sleeping: only on this (already slow) path
       }
       if (st.ctx.cancelled() || own.cancelled()) {
         drop.emplace().swap(st.q);
@@ -202,7 +210,7 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
         auto& slot = st.slots[index];
         slot.busy = true;
         slot.where = item.where;
-        slot.started = std::chrono::steady_clock::now();
+        slot.started = started;  // a straggler's age: never understated (coarse_clock.h)
         wake_submitter = st.room_waiters != 0;
       }
     }
@@ -231,8 +239,10 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
 
 }  // namespace
 
-bool pool_reserve(worker_pool_state& st, bool block) {
-  std::unique_lock lk(st.m);
+namespace {
+
+// Takes a queue slot (counts it in `reserved`) with `lk` held on st.m; see pool_reserve.
+bool reserve_locked(worker_pool_state& st, std::unique_lock<std::mutex>& lk, bool block) {
   if (st.accepting() && st.has_room()) {
     ++st.reserved;
     return true;
@@ -259,6 +269,30 @@ bool pool_reserve(worker_pool_state& st, bool block) {
     return false;
   }
   ++st.reserved;
+  return true;
+}
+
+}  // namespace
+
+bool pool_reserve(worker_pool_state& st, bool block) {
+  std::unique_lock lk(st.m);
+  return reserve_locked(st, lk, block);
+}
+
+bool pool_submit_inline(worker_pool_state& st, bool block, task_builder build, void* fn, std::source_location where) {
+  bool wake = false;
+  {
+    std::unique_lock lk(st.m);
+    if (!reserve_locked(st, lk, block)) return false;
+    // The reservation is used at once (nobody saw it). If the queue cannot grow (bad_alloc), nothing was
+    // queued and the caller's callable is untouched.
+    --st.reserved;
+    st.q.emplace_back();
+    build(fn, st.q.back().fn);
+    st.q.back().where = where;
+    wake = st.idle_workers != 0;
+  }
+  if (wake) st.work.notify_one();
   return true;
 }
 

@@ -52,13 +52,17 @@ void invoke_body(F& f, const context& c) {
 class task_fn {
  public:
   static constexpr std::size_t kInline = 4 * sizeof(void*);
+  // Whether a callable of type F is stored inline (no allocation).
+  template <class F>
+  static constexpr bool stores_inline =
+      sizeof(F) <= kInline && alignof(F) <= alignof(void*) && std::is_nothrow_move_constructible_v<F>;
 
   task_fn() noexcept = default;
   template <class F>
     requires(!std::same_as<std::remove_cvref_t<F>, task_fn>)
   explicit task_fn(F&& f) {
     using D = std::decay_t<F>;
-    if constexpr (fits_inline<D>) {
+    if constexpr (stores_inline<D>) {
       ::new (static_cast<void*>(buf_)) D(std::forward<F>(f));
       ops_ = &inline_ops<D>::table;
     } else {
@@ -87,10 +91,6 @@ class task_fn {
     void (*relocate)(void* dst, void* src) noexcept;  // move-constructs into dst and destroys src
     void (*destroy)(void* self) noexcept;
   };
-  template <class F>
-  static constexpr bool fits_inline =
-      sizeof(F) <= kInline && alignof(F) <= alignof(void*) && std::is_nothrow_move_constructible_v<F>;
-
   template <class F>
   struct inline_ops {
     static void call(void* p, const context& c) { invoke_body(*static_cast<F*>(p), c); }
