@@ -290,6 +290,7 @@ bool pool_submit_inline(worker_pool_state& st, bool block, task_builder build, v
     st.q.emplace_back();
     build(fn, st.q.back().fn);
     st.q.back().where = where;
+    st.publish_depth();
     wake = st.idle_workers != 0;
   }
   if (wake) st.work.notify_one();
