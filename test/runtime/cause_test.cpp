@@ -154,13 +154,20 @@ TEST(CancelCause, DeadlineIsTheCauseWhenItFiresFirst) {
 }
 
 TEST(CancelCause, ExplicitCauseBeforeTheDeadlineStays) {
-  auto [ctx, cancel] = tether::with_timeout(tether::background(), 5ms);
-  auto child = tether::with_timeout(ctx, 1h);  // inherits the 5ms deadline, has no timer of its own
-  cancel(code_of(std::errc::operation_canceled));
-  tether::sleep_for(tether::background(), 20ms);  // past the deadline: it must not replace the cause
-  EXPECT_EQ(ctx.err(), tether::errc::cancelled);
-  EXPECT_EQ(ctx.cause(), code_of(std::errc::operation_canceled));
-  EXPECT_EQ(child.ctx.cause(), code_of(std::errc::operation_canceled));
+  // The cancel must come before the deadline; on a loaded machine the deadline may still win the race, so
+  // such an attempt is retried with a longer timeout (it is not a failure: the deadline came first).
+  for (const auto timeout : {20ms, 200ms, 2000ms}) {
+    auto [ctx, cancel] = tether::with_timeout(tether::background(), timeout);
+    auto child = tether::with_timeout(ctx, 1h);  // inherits the deadline, has no timer of its own
+    cancel(code_of(std::errc::operation_canceled));
+    if (ctx.err() == tether::errc::deadline_exceeded) continue;  // the deadline won the race
+    tether::sleep_until(tether::background(), *ctx.deadline() + 10ms);  // past it: must not replace the cause
+    EXPECT_EQ(ctx.err(), tether::errc::cancelled);
+    EXPECT_EQ(ctx.cause(), code_of(std::errc::operation_canceled));
+    EXPECT_EQ(child.ctx.cause(), code_of(std::errc::operation_canceled));
+    return;
+  }
+  GTEST_SKIP() << "every deadline fired before the cancel (machine overloaded)";
 }
 
 TEST(CancelCause, ChildWithItsOwnDeadlineUnderACancelledParent) {
