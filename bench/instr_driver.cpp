@@ -7,6 +7,7 @@
 #include "mutex_pool.h"
 
 #include <tether/bounded_map.h>
+#include <tether/metrics.h>
 #include <tether/safe_go.h>
 #include <tether/task_group.h>
 #include <tether/worker_pool.h>
@@ -73,7 +74,7 @@ int main(int argc, char** argv) {
       "safe_go/tether",       "safe_go/std_thread",      "task_group/tether",          "task_group/tbb",
       "task_group/pool",      "worker_pool/tether",      "worker_pool/pool_limit",     "worker_pool/tbb_arena",
       "bounded_map/tether/fits", "bounded_map/umap_mutex/fits", "bounded_map/tether/spills",
-      "bounded_map/umap_mutex/spills"};
+      "bounded_map/umap_mutex/spills", "metrics/on/task_group", "metrics/off/task_group"};
   if (argc == 2 && std::strcmp(argv[1], "--list") == 0) {
     for (const char* c : cases) std::puts(c);
     return 0;
@@ -90,6 +91,12 @@ int main(int argc, char** argv) {
   } else if (c == "safe_go/std_thread") {
     for (std::size_t i = 0; i < n; ++i) std::thread([] {}).join();  // NOLINT(tether-raw-thread): peer
   } else if (c == "task_group/tether") {
+    tether::task_group g(bg, "bench");
+    for (std::size_t i = 0; i < n; ++i) g.spawn(empty_body{});
+    g.wait();
+  } else if (c == "metrics/on/task_group" || c == "metrics/off/task_group") {
+    // task_group/tether with counting switched on or off (tether::metrics::set_enabled).
+    tether::metrics::set_enabled(c == "metrics/on/task_group");
     tether::task_group g(bg, "bench");
     for (std::size_t i = 0; i < n; ++i) g.spawn(empty_body{});
     g.wait();

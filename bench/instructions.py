@@ -22,7 +22,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # Operations per run (the second run does twice as many). Several values: one row per value.
-COUNTS = {"safe_go": [200], "task_group": [50000, 500000], "worker_pool": [20000], "bounded_map": [200000]}
+COUNTS = {"safe_go": [200], "task_group": [50000, 500000], "worker_pool": [20000], "bounded_map": [200000],
+          "metrics": [50000]}
 
 
 def totals(driver, case, count, cache):

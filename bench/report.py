@@ -40,6 +40,11 @@ TOPICS = OrderedDict([
         "peers": ["umap_mutex"],
         "targets": [("tether", "umap_mutex", r".", 1.50, "bounded_map within 1.5x of unordered_map + mutex")],
     }),
+    ("metrics", {
+        "subjects": ["on"],
+        "peers": ["off"],
+        "targets": [("on", "off", r".", 1.05, "tether::metrics on vs off within 1.05x")],
+    }),
 ])
 
 # Name parts added by Google Benchmark rather than by us.

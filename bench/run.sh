@@ -52,7 +52,7 @@ mkdir -p "$out"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out/machine.txt"
 
-for b in safe_go task_group worker_pool bounded_map; do
+for b in safe_go task_group worker_pool bounded_map metrics; do
   # safe_go is cheap per repetition and its target (1.1x) is tight: three times the repetitions.
   r="$reps"; [ "$b" = safe_go ] && r=$((reps * 3))
   echo "== bench_$b (repetitions $r, min_time ${min_time}s, interleaved) =="
@@ -72,7 +72,7 @@ done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/machine.txt"
 
 jsons=()
-for b in safe_go task_group worker_pool bounded_map; do [ -s "$out/$b.json" ] && jsons+=("$out/$b.json"); done
+for b in safe_go task_group worker_pool bounded_map metrics; do [ -s "$out/$b.json" ] && jsons+=("$out/$b.json"); done
 echo
 echo "== ratios (real time) =="
 python3 "$root/bench/report.py" "${jsons[@]}" | tee "$out/report.md"

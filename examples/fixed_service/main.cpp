@@ -42,8 +42,21 @@ int main() {
   const auto good = svc.process_batch({1, 2, 3, 4, 5, 6, 7, 8});
   const auto bad = svc.process_batch({1, 2, -3, 4, 5, 6, 7, 8});
   std::printf("batch ok: %zu processed, %zu errors\n", good.processed, good.errors.size());
-  std::printf("batch with bad item: %zu errors, first: %s\n", bad.errors.size(),
-              bad.errors.empty() ? "-" : bad.errors.front().c_str());
+  std::printf("batch with bad item: %zu errors, first: %s; %zu skipped, stopped by: %s\n", bad.errors.size(),
+              bad.errors.empty() ? "-" : bad.errors.front().c_str(), bad.skipped,
+              bad.stopped_by.empty() ? "-" : bad.stopped_by.c_str());
+
+  // What a Prometheus scrape of GET /metrics sees (a few of its lines).
+  const auto metrics = svc.handle({"10.0.0.1", "/metrics"});
+  const bool scraped = metrics.status == 200 &&
+                       metrics.body.find("tether_tasks_started_total{component=\"webhook-fanout\"}") != std::string::npos &&
+                       metrics.body.find("tether_pool_queue_capacity{component=\"webhook-fanout\"} 16") != std::string::npos;
+  for (const char* family : {"tether_tasks_started_total{component=\"webhook-fanout\"}",
+                             "tether_tasks_failed_total{component=\"batch-import\"}",
+                             "tether_pool_rejected_total{component=\"webhook-fanout\"}"}) {
+    const auto at = metrics.body.find(family);
+    if (at != std::string::npos) std::printf("metrics: %s\n", metrics.body.substr(at, metrics.body.find('\n', at) - at).c_str());
+  }
 
   const nlohmann::json health = svc.health();
   std::printf("health: %zu live task(s), %zu tracked client(s)\n", health["live_tasks"].get<std::size_t>(),
@@ -61,6 +74,7 @@ int main() {
               c.key_refreshes.load());
   std::printf("shutdown: %s\n", report.summary().c_str());
   if (!idle) std::printf("%s\n", tether::registry::snapshot_json().dump(2).c_str());
-  const bool sane = ok > 0 && throttled > 0 && good.errors.empty() && !bad.errors.empty();
+  const bool sane = ok > 0 && throttled > 0 && good.errors.empty() && !bad.errors.empty() && scraped &&
+                    bad.stopped_by == bad.errors.front();
   return idle && sane ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 #include "service.h"
 
+#include <cstdio>
 #include <stdexcept>
 
 namespace fixed {
@@ -35,6 +36,9 @@ std::uint64_t service::key_version() const {
 }
 
 response service::handle(const request& r) {
+  // The scrape endpoint: per-component task counts and the webhook queue's depth, capacity and rejections
+  // (alert when tether_pool_queue_depth / tether_pool_queue_capacity stays above 0.8).
+  if (r.path == "/metrics") return {200, tether::metrics::prometheus_text()};
   if (!accepting_.load(std::memory_order_acquire)) return {503, "shutting down"};
   // Before: limiters[r.client_ip] on an unordered_map that grows with every client ever seen.
   const bool allowed = limiters_.with(
@@ -50,10 +54,19 @@ response service::handle(const request& r) {
   for (const auto& subscriber : cfg_.webhook_subscribers) {
     const bool queued = webhooks_.try_submit(
         [this, subscriber, event, seq](const tether::context& ctx) { deliver_webhook(ctx, subscriber, seq, event); });
-    if (!queued) stats_.webhooks_shed.fetch_add(1, std::memory_order_relaxed);  // backpressure, not a leak
+    if (!queued) log_shed(subscriber);  // load shedding, not a leak: the queue is full
   }
   stats_.served.fetch_add(1, std::memory_order_relaxed);
   return {200, "ok (key v" + std::to_string(key_version()) + ")"};
+}
+
+void service::log_shed(const std::string& subscriber) {
+  // Drop when full, and say so - but not once per dropped webhook: the first, then every 100th.
+  const std::size_t n = stats_.webhooks_shed.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (n == 1 || n % 100 == 0) {
+    std::fprintf(stderr, "fixed_service: webhook queue full, dropped a webhook to %s (%zu dropped so far)\n",
+                 subscriber.c_str(), n);
+  }
 }
 
 void service::deliver_webhook(const tether::context& ctx, const std::string& subscriber, std::uint64_t seq,
@@ -72,10 +85,14 @@ batch_result service::process_batch(const std::vector<int>& items) {
   // Before: std::vector<std::thread> threads; threads.emplace_back(...) per item; join; exceptions terminate.
   batch_result result;
   std::atomic<std::size_t> processed{0};
+  std::atomic<std::size_t> skipped{0};
   tether::task_group batch(scope_.ctx, "batch-import", cfg_.batch_parallelism);
   for (int item : items) {
-    batch.spawn([item, &processed](const tether::context& ctx) {
-      if (ctx.cancelled()) return;  // an earlier item failed: skip the rest
+    batch.spawn([item, &processed, &skipped](const tether::context& ctx) {
+      if (ctx.cancelled()) {  // an earlier item failed (ctx.cause() says which): skip the rest
+        skipped.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
       if (item < 0) throw std::invalid_argument("item " + std::to_string(item) + " is negative");
       processed.fetch_add(1, std::memory_order_relaxed);
     });
@@ -92,6 +109,9 @@ batch_result service::process_batch(const std::vector<int>& items) {
     }
   }
   result.processed = processed.load();
+  result.skipped = skipped.load();
+  // The first failure is the batch context's cause: what stopped the items that were skipped.
+  if (const tether::cancel_cause cause = batch.ctx().cause()) result.stopped_by = cause.message();
   return result;
 }
 

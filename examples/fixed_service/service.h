@@ -7,6 +7,7 @@
 //   std::thread(send_webhook).detach() per request  webhooks_.try_submit(...) on a bounded worker_pool
 //   threads.emplace_back(...) batch, errors lost    task_group per batch; wait() rethrows, errors() lists
 //   no shutdown                                     shutdown_manager on SIGTERM: http, webhooks, refresher
+//   no idea what runs                               GET /metrics: tether::metrics::prometheus_text()
 #pragma once
 
 #include <tether/tether.h>
@@ -47,6 +48,8 @@ struct response {
 struct batch_result {
   std::size_t processed = 0;
   std::vector<std::string> errors;  // one entry per failed item
+  std::size_t skipped = 0;          // items not processed because an earlier one failed
+  std::string stopped_by;           // why the batch was cancelled (its context's cause), if it was
 };
 
 struct stats {
@@ -64,6 +67,7 @@ class service {
   ~service();  // stop()s
 
   void start();
+  // GET /metrics answers with the runtime's Prometheus metrics; any other path is a rate-limited request.
   response handle(const request& r);
   batch_result process_batch(const std::vector<int>& items);
   nlohmann::json health() const;
@@ -84,6 +88,7 @@ class service {
   void refresh_signing_key();
   void deliver_webhook(const tether::context& ctx, const std::string& subscriber, std::uint64_t seq,
                        const std::string& event);
+  void log_shed(const std::string& subscriber);
 
   tether::cancelable scope_;  // child of root: stop() cancels it even if root lives on
   config cfg_;

@@ -1,9 +1,13 @@
 #include "context_node.h"
 
+#include "error_report.h"
 #include "fork.h"
 #include "timer.h"
 
+#include <exception>
+#include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 
 namespace tether {
@@ -83,10 +87,40 @@ context_node::~context_node() {
   tl_release = nullptr;
 }
 
-bool context_node::claim(errc why) noexcept {
+bool context_node::claim(errc why, std::uint32_t flags, const cancel_cause* cause) noexcept {
+  const std::uint32_t gen = fork_generation() << kGenShift;
+  const bool with_cause = cause != nullptr && static_cast<bool>(*cause);
+  const std::uint32_t reason = static_cast<std::uint32_t>(why);
+  // With a cause: claim without a reason first (see context_node.h), write the cause, then publish the reason.
+  const std::uint32_t claimed = with_cause ? (kHasCause | gen) : (reason | flags | gen);
   std::uint32_t expected = 0;
-  const std::uint32_t claimed = static_cast<std::uint32_t>(why) | (fork_generation() << kGenShift);
-  return state.compare_exchange_strong(expected, claimed, std::memory_order_acq_rel, std::memory_order_acquire);
+  while (!state.compare_exchange_strong(expected, claimed, std::memory_order_acq_rel, std::memory_order_acquire)) {
+    // Claimed before, unless by a claim with a cause that a fork() cut short: a thread of the parent process
+    // had not published its reason yet, and never will in this (child) process. Take that claim over.
+    if ((expected & kReasonMask) != 0 || (expected >> kGenShift) == (fork_generation() & (~0U >> kGenShift))) {
+      return false;
+    }
+  }
+  if (with_cause) {
+    own_cause = *cause;
+    state.fetch_or(reason, std::memory_order_release);
+  }
+  return true;
+}
+
+cancel_cause context_node::cause() const noexcept {
+  // The first cancellation on the path to the root that reached this node: follow inherited claims upwards.
+  // Each node keeps its parent alive, and an inherited claim was made after the parent's reason (and cause)
+  // was published, so the walk sees the parent cancelled.
+  const context_node* n = this;
+  for (;;) {
+    const std::uint32_t s = n->state.load(std::memory_order_acquire);
+    const auto why = static_cast<errc>(s & kReasonMask);
+    if (why == errc::none) return {};
+    if ((s & kHasCause) != 0) return n->own_cause;
+    if ((s & kInherited) == 0 || !n->parent) return make_error_code(why);
+    n = n->parent.get();
+  }
 }
 
 void context_node::stop() noexcept {
@@ -134,8 +168,8 @@ void run_cancellation(context_node* first) noexcept {
   tl_pending = outer;
 }
 
-void context_node::cancel(errc why) noexcept {
-  if (claim(why)) {
+void context_node::cancel(errc why, const cancel_cause* cause) noexcept {
+  if (claim(why, 0, cause)) {
     run_cancellation(this);
   } else if (tl_depth == 0) {
     wait_finished();  // another thread is cancelling this node: return only once its subtree is cancelled
@@ -149,7 +183,7 @@ void context_node::cancel_if_live(errc why) noexcept {
 void context_node::propagate::operator()() const noexcept {
   context_node* const c = self;
   // The parent set its reason before requesting stop, so it is visible here.
-  if (c->claim(c->parent->reason())) {
+  if (c->claim(c->parent->reason(), kInherited)) {
     if (tl_pending != nullptr && c != tl_registering) {
       // Inside a cancellation loop: queue the child instead of recursing into it.
       if (std::shared_ptr<context_node> keep = c->weak_from_this().lock()) {
@@ -217,6 +251,8 @@ std::error_code context::err() const noexcept {
   return make_error_code(node_->reason());
 }
 
+cancel_cause context::cause() const noexcept { return node_->cause(); }
+
 std::stop_token context::stop_token() const noexcept { return node_->source.get_token(); }
 
 std::optional<context::clock::time_point> context::deadline() const noexcept { return node_->deadline; }
@@ -227,6 +263,36 @@ cancel_fn::cancel_fn(std::weak_ptr<detail::context_node> node) noexcept : node_(
 
 void cancel_fn::operator()() const noexcept {
   if (auto n = node_.lock()) n->cancel(errc::cancelled);
+}
+
+void cancel_fn::operator()(const cancel_cause& cause) const noexcept {
+  if (auto n = node_.lock()) n->cancel(errc::cancelled, &cause);
+}
+
+void cancel_fn::operator()(std::error_code cause) const noexcept { (*this)(cancel_cause(cause)); }
+
+void cancel_fn::operator()(std::exception_ptr cause) const noexcept { (*this)(cancel_cause(std::move(cause))); }
+
+cancel_cause::cancel_cause(std::exception_ptr exception) noexcept : exception_(std::move(exception)) {
+  if (!exception_) return;
+  try {
+    std::rethrow_exception(exception_);
+  } catch (const std::system_error& e) {
+    code_ = e.code();
+  } catch (...) {
+    // Any other exception has no error_code: code() stays empty.
+  }
+}
+
+std::string cancel_cause::message() const {
+  if (exception_) return detail::exception_message(exception_);
+  return code_ ? code_.message() : std::string();
+}
+
+void cancel_cause::rethrow() const {
+  if (exception_) std::rethrow_exception(exception_);
+  if (code_) throw std::system_error(code_);
+  throw std::logic_error("tether::cancel_cause::rethrow: empty cause (the context is not cancelled)");
 }
 
 context background() noexcept { return context(); }

@@ -45,23 +45,35 @@ struct context_node : std::enable_shared_from_this<context_node> {
   context_node& operator=(const context_node&) = delete;
 
   // Claims and finishes the node; if another thread claimed it first, waits until it is finished (unless
-  // called from inside a stop callback, where waiting could wait for the calling thread itself).
-  void cancel(errc why) noexcept;
+  // called from inside a stop callback, where waiting could wait for the calling thread itself). A non-empty
+  // `cause` is recorded if this call wins the claim.
+  void cancel(errc why, const cancel_cause* cause = nullptr) noexcept;
   // For the timer: claims and finishes, but returns at once if the node was already claimed.
   void cancel_if_live(errc why) noexcept;
 
   errc reason() const noexcept { return static_cast<errc>(state.load(std::memory_order_acquire) & kReasonMask); }
 
-  // Bits 0-1: errc (0 = live). Bit 2: finished. Bits 3-31: the fork generation of the claim (fork.h), so a
-  // forked child never waits for a claim made by a thread of its parent.
+  // What context::cause() reports for this node (see cause_of in context.cpp).
+  cancel_cause cause() const noexcept;
+
+  // Bits 0-1: errc (0 = live). Bit 2: finished. Bit 3: `own_cause` holds the cause. Bit 4: claimed because
+  // the parent was cancelled (the cause is the parent's). Bits 5-31: the fork generation of the claim
+  // (fork.h), so a forked child never waits for a claim made by a thread of its parent.
+  // A claim with a cause takes two steps: a compare-and-swap from 0 to kHasCause|generation (reason still
+  // none: the node counts as claimed for every other canceller but not yet as cancelled), then, after
+  // `own_cause` is written, a release fetch_or of the reason. So whoever sees the reason sees the cause.
   static constexpr std::uint32_t kReasonMask = 3;
   static constexpr std::uint32_t kFinished = 4;
-  static constexpr unsigned kGenShift = 3;
+  static constexpr std::uint32_t kHasCause = 8;
+  static constexpr std::uint32_t kInherited = 16;
+  static constexpr unsigned kGenShift = 5;
 
   // Keeps the parent alive for as long as any descendant exists (so an ancestor's deadline still fires).
   // Released without recursion when a deep chain is destroyed (~context_node).
   std::shared_ptr<context_node> parent;
   std::atomic<std::uint32_t> state{0};
+  // Written once, by the thread that claims the node with a cause, before the reason is published.
+  cancel_cause own_cause;
   std::stop_source source{std::nostopstate};
   const std::optional<std::chrono::steady_clock::time_point> deadline;
   const bool own_timer = false;
@@ -81,7 +93,9 @@ struct context_node : std::enable_shared_from_this<context_node> {
   std::optional<std::stop_callback<external>> from_token;
 
  private:
-  bool claim(errc why) noexcept;
+  // Claims the node for `why` (flags: kInherited for a claim by the parent's propagation). With a non-empty
+  // `cause`, records it (the two-step claim above). Returns false if the node was claimed before.
+  bool claim(errc why, std::uint32_t flags = 0, const cancel_cause* cause = nullptr) noexcept;
   void stop() noexcept;
   void mark_finished() noexcept;
   void wait_finished() const noexcept;

@@ -7,7 +7,8 @@
 // - `state` is the one word every spawn, completion and waiter touches: [pending: 43 bits][closed: 1]
 //   [waiters: 20], always updated with seq_cst read-modify-writes. A task's completion is one decrement
 //   (complete()); after it the group may be destroyed by its owner, so complete() uses only its address.
-// - `component` and `limit` are written by the constructor and never change: readable without a lock.
+// - `component`, `limit` and `metrics` are written by the constructor and never change: readable without a
+//   lock.
 // - `ctx`, `cancel_ctx` and `errors` are guarded by `m`; ctx is replaced only while no task runs (reopen()).
 // - `reg_prev`/`reg_next` are guarded by the live-groups shard's mutex (task_group.cpp).
 // - tl_frames is thread-local: only the calling thread reads or writes it.
@@ -40,11 +41,14 @@ constexpr std::uint64_t kPendingOne = std::uint64_t{1} << kPendingShift;
 
 constexpr std::size_t pending_of(std::uint64_t state) noexcept { return static_cast<std::size_t>(state >> kPendingShift); }
 
+struct metrics_block;
+
 struct group_state {
   // Immutable and reference-counted: the registry copies the pointer under the slot locks (pool::collect)
   // and builds its strings after releasing them, when the group may be gone.
   std::shared_ptr<const std::string> component;
   std::size_t limit = 0;  // 0: none
+  metrics_block* metrics = nullptr;  // the component's counters (metrics_internal.h); set by the constructor
   context ctx;  // the current batch's: a child of the parent; replaced (under m) only while no task runs (reopen())
   cancel_fn cancel_ctx;
 

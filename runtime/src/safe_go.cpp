@@ -14,6 +14,7 @@
 #include "context_node.h"
 #include "fork.h"
 #include "error_report.h"
+#include "metrics_internal.h"
 #include "shutdown.h"
 
 #include <atomic>
@@ -35,6 +36,7 @@ struct task_state {
   task_record rec;
   std::string component;
   policy pol = policy::keep_running;
+  metrics_block* metrics = nullptr;  // null: not counted (a worker_pool's workers)
   task_fn fn;
   context ctx;
   cancel_fn cancel;
@@ -244,12 +246,15 @@ namespace {
 
 void thread_main(const std::shared_ptr<task_state>& st) noexcept {
   tl_task = st.get();
+  task_count counted(st->metrics);
   try {
     st->fn(st->ctx);
   } catch (...) {
+    counted.end(true);  // before the hook: a hook reading the metrics sees this failure
     report(*st, std::current_exception());
     if (st->pol == policy::crash_process) std::terminate();
   }
+  counted.end(false);  // no-op after a failure
   st->fn = task_fn();  // destroy the body's captures before the task counts as ended
   st->ctx = context();
   tl_task = nullptr;
@@ -273,7 +278,7 @@ void thread_main(const std::shared_ptr<task_state>& st) noexcept {
 }  // namespace
 
 std::shared_ptr<task_state> spawn_thread_task(const context& ctx, std::string_view component, policy p,
-                                              task_fn fn, std::source_location where) {
+                                              task_fn fn, std::source_location where, bool counted) {
   if (component.empty()) throw std::invalid_argument("tether::safe_go: component name must not be empty");
   if (p != policy::keep_running && p != policy::crash_process) {
     throw std::invalid_argument("tether::safe_go: policy must be keep_running or crash_process");
@@ -284,6 +289,7 @@ std::shared_ptr<task_state> spawn_thread_task(const context& ctx, std::string_vi
   auto st = std::make_shared<task_state>();
   st->component.assign(component);
   st->pol = p;
+  if (counted) st->metrics = metrics_for(component);  // lock-free lookup (metrics.cpp)
   st->fn = std::move(fn);
   const std::stop_token stop_at_exit = shutdown_token();
   auto node = make_child(ctx, &stop_at_exit, std::nullopt);

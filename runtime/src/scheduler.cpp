@@ -4,6 +4,7 @@
 #include "scheduler.h"
 
 #include "job_memory.h"
+#include "metrics_internal.h"
 #include "shutdown.h"
 #include "slot_lock_audit.h"
 
@@ -30,26 +31,29 @@ void pool::execute(job* j) noexcept {
   std::exception_ptr ep;
   const run_frame frame{&g, j->id, tl_frames};
   tl_frames = &frame;
+  task_count counted(g.metrics);
   try {
     j->op(j, &g.ctx);
   } catch (...) {
     ep = std::current_exception();
   }
+  counted.end(ep != nullptr);
   tl_frames = frame.outer;
   if (ep) {
     bool first = false;
     {
       std::lock_guard lk(g.m);
       try {
-        g.errors.push_back(std::move(ep));
+        g.errors.push_back(ep);
       } catch (...) {
         // Out of memory recording the error: the cancellation below still happens.
       }
       first = g.errors.size() <= 1;
     }
+    // The first error is the batch context's cause (context::cause()): siblings see why they were stopped.
+    if (first) g.cancel_ctx(ep);  // outside the lock: runs stop callbacks
     // Drop our reference before the task counts as done: after that the waiter may free the exception.
     ep = nullptr;
-    if (first) g.cancel_ctx();  // outside the lock: runs stop callbacks
   }
   slot& s = slots_[j->run_slot];
   s.lock.lock();

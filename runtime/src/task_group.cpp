@@ -25,6 +25,7 @@
 #include "context_node.h"
 #include "fork.h"
 #include "group_state.h"
+#include "metrics_internal.h"
 #include "groups.h"
 #include "job_memory.h"
 #include "parking.h"
@@ -280,6 +281,7 @@ task_group::task_group(const context& parent, std::string_view component, std::o
   if (limit && *limit == 0) throw std::invalid_argument("tether::task_group: limit must be at least 1");
   st_->component = std::make_shared<const std::string>(component);
   st_->limit = limit.value_or(0);
+  st_->metrics = detail::metrics_for(component);  // once per group: spawns and runs only follow the pointer
   const std::stop_token stop_at_exit = detail::shutdown_token();
   auto node = detail::make_child(parent, &stop_at_exit, std::nullopt);
   st_->cancel_ctx = detail::context_access::make_cancel(node);

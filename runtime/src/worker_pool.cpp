@@ -19,6 +19,7 @@
 
 #include "coarse_clock.h"
 #include "error_report.h"
+#include "metrics_internal.h"
 #include "shutdown.h"
 
 #include <condition_variable>
@@ -59,6 +60,7 @@ struct worker_pool_state {
   std::string component;
   std::size_t capacity = 0;
   std::size_t nworkers = 0;
+  metrics_block* metrics = nullptr;   // the component's counters (tether::metrics); set by the constructor
   context ctx;
   cancel_fn cancel;
 
@@ -76,6 +78,7 @@ struct worker_pool_state {
   std::vector<worker_slot> slots;     // guarded by m
   std::size_t running = 0;            // guarded by m
   std::uint64_t completed = 0, failed = 0, rejected = 0, dropped = 0;  // guarded by m
+  std::size_t published_depth = 0;    // guarded by m: this pool's share of metrics->queue_depth
 
   std::mutex shutdown_m;              // serializes shutdown() calls and the destructor
   std::vector<task> handles;          // guarded by shutdown_m
@@ -96,6 +99,31 @@ struct worker_pool_state {
 
   bool accepting() const { return !closed && !ctx.cancelled(); }
   bool has_room() const { return q.size() + reserved < capacity; }
+
+  // The metrics mirror the counters above; called with m held, right after the change they mirror.
+  void publish_depth() noexcept {
+    metrics->queue_depth.fetch_add(q.size() - published_depth, std::memory_order_relaxed);  // wraps: a decrease
+    published_depth = q.size();
+  }
+  void count_rejected() noexcept {
+    ++rejected;
+    metrics->rejected.fetch_add(1, std::memory_order_relaxed);
+  }
+  void count_dropped(std::size_t n) noexcept {
+    dropped += n;
+    metrics->dropped.fetch_add(n, std::memory_order_relaxed);
+  }
+
+  worker_pool_state() = default;
+  worker_pool_state(const worker_pool_state&) = delete;
+  worker_pool_state& operator=(const worker_pool_state&) = delete;
+  // The pool is gone (its workers too): its capacity and queue leave the component's gauges.
+  ~worker_pool_state() {
+    if (metrics == nullptr) return;
+    metrics->queue_depth.fetch_sub(published_depth, std::memory_order_relaxed);
+    metrics->queue_capacity.fetch_sub(capacity, std::memory_order_relaxed);
+    metrics->pools.fetch_sub(1, std::memory_order_relaxed);
+  }
 };
 
 namespace {
@@ -169,13 +197,15 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
       }
       if (st.ctx.cancelled() || own.cancelled()) {
         drop.emplace().swap(st.q);
-        st.dropped += drop->size();
+        st.count_dropped(drop->size());
+        st.publish_depth();
         stop = true;
       } else if (st.q.empty()) {
         stop = true;  // closed and drained
       } else {
         item = std::move(st.q.front());
         st.q.pop_front();
+        st.publish_depth();
         ++st.running;
         auto& slot = st.slots[index];
         slot.busy = true;
@@ -190,12 +220,15 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
     }
     if (wake_submitter) st.room.notify_one();
     ok = true;
+    task_count counted(st.metrics);
     try {
       item.fn(st.ctx);
     } catch (...) {
       ok = false;
+      counted.end(true);  // before the hook: a hook reading the metrics sees this failure
       report_failure(st, st.slots[index].task_id, item.where, std::current_exception());
     }
+    counted.end(false);  // no-op after a failure
     item.fn = task_fn();  // the body's captures are gone before the task counts as finished
     finished = true;
   }
@@ -215,7 +248,7 @@ bool reserve_locked(worker_pool_state& st, std::unique_lock<std::mutex>& lk, boo
     return true;
   }
   if (!block || !st.accepting()) {
-    ++st.rejected;
+    st.count_rejected();
     return false;
   }
   const bool self = tl_pool == &st;
@@ -232,7 +265,7 @@ bool reserve_locked(worker_pool_state& st, std::unique_lock<std::mutex>& lk, boo
   --st.room_waiters;
   if (self) --st.blocked_workers;
   if (!st.accepting() || !st.has_room()) {
-    ++st.rejected;
+    st.count_rejected();
     return false;
   }
   ++st.reserved;
@@ -257,6 +290,7 @@ bool pool_submit_inline(worker_pool_state& st, bool block, task_builder build, v
     st.q.emplace_back();
     build(fn, st.q.back().fn);
     st.q.back().where = where;
+    st.publish_depth();
     wake = st.idle_workers != 0;
   }
   if (wake) st.work.notify_one();
@@ -279,9 +313,10 @@ void pool_push(worker_pool_state& st, task_fn fn, std::source_location where) no
     std::lock_guard lk(st.m);
     --st.reserved;
     if (st.ctx.cancelled()) {
-      ++st.dropped;  // cancelled while the body was being built: the workers are leaving
+      st.count_dropped(1);  // cancelled while the body was being built: the workers are leaving
     } else {
       st.q.push_back(worker_pool_state::queued{std::move(fn), where});
+      st.publish_depth();
       queued = true;
       // A worker that is not waiting yet checks the queue under the lock before it waits: it sees this task.
       wake = st.idle_workers != 0;
@@ -313,6 +348,10 @@ worker_pool::worker_pool(const context& parent, std::string_view component, opti
   st->capacity = opts.queue_capacity;
   st->nworkers = opts.workers;
   st->slots.resize(opts.workers);
+  st->metrics = detail::metrics_for(st->component);
+  st->metrics->pools.fetch_add(1, std::memory_order_relaxed);
+  st->metrics->queue_capacity.fetch_add(opts.queue_capacity, std::memory_order_relaxed);
+  st->metrics->has_pool.store(true, std::memory_order_release);
   auto [inner, cancel] = with_cancel(parent);
   st->cancel = cancel;
   st->ctx = with_stop_token(inner, detail::shutdown_token());
@@ -327,8 +366,11 @@ worker_pool::worker_pool(const context& parent, std::string_view component, opti
         ++st->live_workers;
       }
       try {
-        st->handles.push_back(safe_go(st->ctx, st->component, policy::keep_running,  // NOLINT(tether-spawn-in-loop,tether-component-name): options.workers bounds it; one pool, one component
-                                      [st, i](const context& own) { detail::worker_main(*st, i, own); }));
+        // safe_go, except that the workers are not counted as tasks in tether::metrics (their tasks are).
+        st->handles.push_back(detail::task_access::make(detail::spawn_thread_task(  // NOLINT(tether-spawn-in-loop,tether-component-name): options.workers bounds it; one pool, one component
+            st->ctx, st->component, policy::keep_running,
+            detail::task_fn([st, i](const context& own) { detail::worker_main(*st, i, own); }),
+            std::source_location::current(), /*counted=*/false)));
       } catch (...) {
         std::lock_guard lk(st->m);
         --st->live_workers;
@@ -410,7 +452,8 @@ worker_pool::shutdown_report worker_pool::shutdown(std::chrono::steady_clock::du
     lk.lock();
     std::deque<detail::worker_pool_state::queued> more;
     more.swap(st.q);
-    st.dropped += more.size();
+    st.count_dropped(more.size());
+    st.publish_depth();
     for (auto& m : more) drop.push_back(std::move(m));
   };
   shutdown_report r;

@@ -17,10 +17,12 @@
 #pragma once
 
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <stop_token>
+#include <string>
 #include <system_error>
 #include <type_traits>
 
@@ -48,6 +50,47 @@ struct context_node;
 struct context_access;
 }  // namespace detail
 
+/// Why a context was cancelled (Go's context.Cause): the std::error_code or std::exception_ptr given to
+/// cancel_fn, or, when none was given, errc::cancelled / errc::deadline_exceeded. Returned by
+/// context::cause(); empty while the context is live. A cheap value (an error_code and an exception_ptr).
+///
+///   auto [ctx, cancel] = tether::with_cancel(parent);
+///   cancel(std::make_error_code(std::errc::connection_reset));
+///   ctx.err();           // errc::cancelled: err() says *that* it was cancelled,
+///   ctx.cause().code();  // std::errc::connection_reset: cause() says *why*.
+class cancel_cause {
+ public:
+  /// Empty: no cause (a live context).
+  cancel_cause() noexcept = default;
+  /// An error_code cause. An empty code (value 0) makes an empty cause.
+  cancel_cause(std::error_code code) noexcept : code_(code ? code : std::error_code()) {}
+  /// An exception cause (a null pointer makes an empty cause). If it holds a std::system_error, code() is
+  /// that error's code.
+  cancel_cause(std::exception_ptr exception) noexcept;
+
+  /// True unless empty.
+  explicit operator bool() const noexcept { return code_ || exception_ != nullptr; }
+
+  /// The error_code cause; for an exception cause, the code of a std::system_error, else an empty code
+  /// (look at exception()).
+  std::error_code code() const noexcept { return code_; }
+  /// The exception given as the cause, or null.
+  const std::exception_ptr& exception() const noexcept { return exception_; }
+  /// what() of an exception cause (a placeholder for one not derived from std::exception), else
+  /// code().message(); "" when empty.
+  std::string message() const;
+  /// Rethrows the exception cause, or throws std::system_error(code()). Throws std::logic_error when empty.
+  [[noreturn]] void rethrow() const;
+
+  /// Compares the code (`ctx.cause() == tether::errc::deadline_exceeded`).
+  friend bool operator==(const cancel_cause& c, std::error_code code) noexcept { return c.code_ == code; }
+  friend bool operator==(const cancel_cause& c, errc e) noexcept { return c.code_ == make_error_code(e); }
+
+ private:
+  std::error_code code_;
+  std::exception_ptr exception_;
+};
+
 class context {
  public:
   using clock = std::chrono::steady_clock;
@@ -61,6 +104,17 @@ class context {
   /// Empty (== errc::none) while live; errc::cancelled or errc::deadline_exceeded once done.
   /// A child cancelled because its parent was takes the parent's reason.
   std::error_code err() const noexcept;
+
+  /// Why this context was cancelled, like Go's context.Cause: empty while live; otherwise the cause given
+  /// to the cancel_fn of the first cancellation on the path from this context to the root that reached it
+  /// (this context's own, or, when it was cancelled because its parent was, the parent's cause, and so
+  /// on up). errc::cancelled when that cancellation carried no cause (or came from a linked stop_token),
+  /// errc::deadline_exceeded when a deadline fired. err() is unchanged by a cause: still errc::cancelled.
+  ///
+  /// Thread safety: the first cancellation wins, also under concurrent cancels with different causes; once
+  /// cancelled() is true on some thread, cause() there already returns the winning cause (the cause is
+  /// written before the reason is published, with release/acquire ordering).
+  cancel_cause cause() const noexcept;
 
   /// A token that becomes stop_requested() when this context is cancelled or expires.
   /// For background() the token has stop_possible() == false. The token observes the context only while
@@ -84,12 +138,20 @@ class context {
 };
 
 /// Cancels the context it came from. Holds only a weak reference: calling it after every handle to the
-/// context is gone is a harmless no-op. Calling it twice is fine; the first reason wins. Returns once the
-/// whole subtree is cancelled (see the thread-safety note at the top).
+/// context is gone is a harmless no-op. Calling it twice is fine; the first reason (and cause) wins. Returns
+/// once the whole subtree is cancelled (see the thread-safety note at the top).
+///
+/// A cause may be given (Go's WithCancelCause): `cancel(std::make_error_code(std::errc::timed_out))` or
+/// `cancel(std::current_exception())`. The context and its descendants then report it through
+/// context::cause(); err() is still errc::cancelled. An empty cause (a null exception_ptr, an error_code of
+/// value 0) is the same as none.
 class cancel_fn {
  public:
   cancel_fn() noexcept = default;
   void operator()() const noexcept;
+  void operator()(std::error_code cause) const noexcept;
+  void operator()(std::exception_ptr cause) const noexcept;
+  void operator()(const cancel_cause& cause) const noexcept;
 
  private:
   explicit cancel_fn(std::weak_ptr<detail::context_node> node) noexcept;

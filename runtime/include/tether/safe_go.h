@@ -19,8 +19,9 @@ class task;
 namespace detail {
 struct task_state;
 struct task_access;
+// `counted`: counted in tether::metrics (false only for the runtime's own threads, e.g. worker_pool's workers).
 std::shared_ptr<task_state> spawn_thread_task(const context& ctx, std::string_view component, policy p,
-                                              task_fn fn, std::source_location where);
+                                              task_fn fn, std::source_location where, bool counted = true);
 }  // namespace detail
 
 /// Handle to a safe_go task. Move-only.

@@ -104,7 +104,9 @@ std::size_t pool_threads() noexcept;
 /// A set of tasks sharing a context, like Go's errgroup.WithContext.
 ///
 /// - ctx() is a child of `parent`, cancelled when the first task throws, by cancel(), when `parent` is
-///   cancelled, or when the group is destroyed.
+///   cancelled, or when the group is destroyed. When a task's exception cancelled it, that exception is
+///   ctx().cause() (like Go's errgroup since 1.20): the siblings (and any context below ctx()) can see why
+///   they were stopped with `c.cause().message()` or `c.cause().rethrow()`.
 /// - Tasks run `fn(ctx())` (or `fn()`) on the runtime's shared pool. Every spawned task runs exactly once,
 ///   even after cancellation (the body checks ctx() to bail out early).
 /// - With a limit, at most `limit` tasks are queued or running at once: spawn() blocks for a slot (running

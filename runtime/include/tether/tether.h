@@ -5,6 +5,7 @@
 #include <tether/context.h>
 #include <tether/error_hook.h>
 #include <tether/every.h>
+#include <tether/metrics.h>
 #include <tether/registry.h>
 #include <tether/safe_go.h>
 #include <tether/shutdown_manager.h>
