@@ -385,15 +385,7 @@ SourceLocation loopKeyword(const Stmt *Loop) {
   return Loop->getBeginLoc();
 }
 
-// ---------------------------------------------------------------------------------------------
-// LoopIndex.
-// ---------------------------------------------------------------------------------------------
-namespace {
-
-constexpr llvm::StringLiteral LoopID = "tether-loop-index";
-
-/// The parts of \p Loop that run once per iteration.
-llvm::SmallVector<const Stmt *, 4> repeatedParts(const Stmt *Loop) {
+llvm::SmallVector<const Stmt *, 4> loopRepeatedParts(const Stmt *Loop) {
   llvm::SmallVector<const Stmt *, 4> Parts;
   auto Add = [&](const Stmt *S) {
     if (S)
@@ -418,6 +410,13 @@ llvm::SmallVector<const Stmt *, 4> repeatedParts(const Stmt *Loop) {
   return Parts;
 }
 
+// ---------------------------------------------------------------------------------------------
+// LoopIndex.
+// ---------------------------------------------------------------------------------------------
+namespace {
+
+constexpr llvm::StringLiteral LoopID = "tether-loop-index";
+
 bool isLoopOrSwitch(const Stmt *S) {
   return isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt, SwitchStmt>(S);
 }
@@ -431,7 +430,7 @@ llvm::SmallVector<const Stmt *, 16> pathTo(const Stmt *Loop, const Stmt *Site) {
   };
   std::vector<Node> Nodes;
   llvm::SmallVector<int, 32> Work;
-  for (const Stmt *P : repeatedParts(Loop)) {
+  for (const Stmt *P : loopRepeatedParts(Loop)) {
     Nodes.push_back({P, -1});
     Work.push_back(static_cast<int>(Nodes.size()) - 1);
   }

@@ -123,6 +123,11 @@ struct FanOut {
 /// running excluded) and their trip counts.
 FanOut fanOut(const LoopIndex &Loops, const Stmt *Site, ASTContext &Ctx);
 
+/// The parts of \p Loop that run once per iteration: the condition (and its variable), the increment,
+/// the body; a range-for's loop variable and body. Shared by LoopIndex and tether-unguarded-loop's
+/// walk.
+llvm::SmallVector<const Stmt *, 4> loopRepeatedParts(const Stmt *Loop);
+
 /// The keyword a diagnostic about \p Loop points at (`for`, `while`, `do`).
 SourceLocation loopKeyword(const Stmt *Loop);
 
