@@ -371,7 +371,8 @@ void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
   }
 
   // Templates: unresolved constructions, at the place the instantiations' constructions are
-  // reported (the type for a temporary, the name for a variable or member, the type after `new`).
+  // reported (the type for a temporary, the name for a variable or a member initializer, the brace
+  // of a default member initializer, the type after `new`).
   llvm::SmallVector<const Expr *, 4> Args;
   if (const auto *U = Result.Nodes.getNodeAs<CXXUnresolvedConstructExpr>("dep-construct")) {
     if (threads::unresolvedInitArgs(U, Args))
@@ -385,7 +386,8 @@ void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
   }
   if (const auto *FD = Result.Nodes.getNodeAs<FieldDecl>("dep-field")) {
     if (threads::unresolvedInitArgs(FD->getInClassInitializer(), Args))
-      checkUnresolvedConstruction(FD->getType(), Args, FD->getLocation(),
+      checkUnresolvedConstruction(FD->getType(), Args, // `std::thread m_t{...}`: at the brace
+                                  FD->getInClassInitializer()->getBeginLoc(),
                                   FD->getInClassInitializer(), Ctx);
     return;
   }

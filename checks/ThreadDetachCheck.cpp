@@ -99,6 +99,24 @@ void ThreadDetachCheck::registerMatchers(MatchFinder *Finder) {
                                 unless(isExpansionInSystemHeader()))
                            .bind("call"),
                        this);
+  // Templates: a call with dependent arguments is unresolved (an overload set holding the
+  // function); it is the same call whatever the template arguments.
+  if (!DetachFunctionNames.empty() && getLangOpts().CPlusPlus)
+    Finder->addMatcher(callExpr(callee(unresolvedLookupExpr(hasAnyDeclaration(
+                                    functionDecl(hasAnyName(std::vector<StringRef>(
+                                                     DetachFunctionNames.begin(),
+                                                     DetachFunctionNames.end())))
+                                        .bind("fn")))),
+                                unless(isExpansionInSystemHeader()))
+                           .bind("call"),
+                       this);
+  if (getLangOpts().CPlusPlus)
+    Finder->addMatcher(
+        callExpr(callee(unresolvedLookupExpr(hasAnyDeclaration(
+                     functionDecl(hasName("::pthread_attr_setdetachstate"))))),
+                 argumentCountIs(2), unless(isExpansionInSystemHeader()))
+            .bind("attr"),
+        this);
   // Threads created with a PTHREAD_CREATE_DETACHED attribute start detached: the same as
   // pthread_create followed by pthread_detach. The global function only (not a namesake in a
   // namespace); the state argument decides (see isDetachedState).
@@ -156,6 +174,9 @@ bool ThreadDetachCheck::isDetachedState(const Expr *State, ASTContext &Ctx) {
     if (const IdentifierInfo *II = DRE->getDecl()->getIdentifier();
         II && II->getName() == DetachedStateName)
       return true;
+  // A state that depends on template arguments (`template <int State>`): the instantiations decide.
+  if (State->isValueDependent() || State->isTypeDependent())
+    return false;
   // Anything else that is a constant (a macro expanding to a number, a constexpr variable, a
   // constant conditional) is compared with the platform's value. A state only known at run time
   // is not reported: whether it detaches is not decided here.
