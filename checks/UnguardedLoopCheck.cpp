@@ -188,13 +188,16 @@ private:
     return false;
   }
 
-  void checkArgs(const Expr *const *Args, unsigned N) {
+  /// \p AnyMayTakeToken: whether the callee may have a parameter receiving a token (see
+  /// mayBindToken); if not, an argument of a dependent type is not one.
+  void checkArgs(const Expr *const *Args, unsigned N, bool AnyMayTakeToken = true) {
     for (unsigned I = 0; I != N; ++I) {
       const Expr *A = Args[I];
       if (!A)
         continue;
       if (A->isTypeDependent()) {
-        Facts.Dependent = true;
+        if (AnyMayTakeToken)
+          Facts.Dependent = true; // it may be a token, depending on the template arguments
         continue;
       }
       if (Check.isCancellationType(A->getType()))
@@ -212,9 +215,16 @@ private:
     if (const auto *OE = dyn_cast<OverloadExpr>(Callee)) {
       bool AllNoReturn = OE->getNumDecls() > 0;
       bool Sleep = false;
+      // Argument-dependent lookup may add candidates: any of them may take a token.
+      const auto *ULE = dyn_cast<UnresolvedLookupExpr>(OE);
+      MayTakeToken = ULE && ULE->requiresADL();
       for (const NamedDecl *D : OE->decls()) {
         const FunctionDecl *Candidate = D->getUnderlyingDecl()->getAsFunction();
         unsigned Flags = Candidate ? Check.classifyCallee(Candidate) : 0;
+        if (Candidate && !MayTakeToken)
+          MayTakeToken = llvm::any_of(Candidate->parameters(), [&](const ParmVarDecl *P) {
+            return mayBindToken(P->getType());
+          });
         if (Flags & (UnguardedLoopCheck::CF_Cancellation | UnguardedLoopCheck::CF_AtomicRead |
                      UnguardedLoopCheck::CF_AtomicReadFree))
           Facts.Dependent = true;
@@ -228,6 +238,7 @@ private:
         Facts.HasExit = true;
       return;
     }
+    MayTakeToken = true; // a callable or member of unknown type
     DeclarationName Name;
     if (const auto *DM = dyn_cast<CXXDependentScopeMemberExpr>(Callee))
       Name = DM->getMember();
@@ -236,6 +247,18 @@ private:
     if (const IdentifierInfo *II = Name.getAsIdentifierInfo(); // null for an empty name
         II && Check.mayBeCancellationName(II->getName()))
       Facts.Dependent = true;
+  }
+
+  /// Can a parameter of type \p T receive a token or context (by value, reference or pointer)? A
+  /// cancellation type, or a bare template parameter (`T`, `const T &`, `Args &&...`); not a
+  /// `std::chrono::duration<Rep, Period>`.
+  bool mayBindToken(QualType T) {
+    T = T.getNonReferenceType();
+    if (T->isPointerType())
+      T = T->getPointeeType();
+    if (const auto *PE = T->getAs<PackExpansionType>())
+      T = PE->getPattern().getNonReferenceType();
+    return T->getAs<TemplateTypeParmType>() || Check.isCancellationType(T);
   }
 
   /// A condition (or an operand of `!`, `&&`, `||`) of a dependent type naming a variable or
@@ -302,7 +325,14 @@ private:
           Facts.HasCancellation = true;
       }
     }
-    checkArgs(Call->getArgs(), Call->getNumArgs());
+    // `std::this_thread::sleep_for(interval_)`: no candidate takes a token, whatever the argument.
+    if (FD)
+      MayTakeToken = FD->isVariadic() || llvm::any_of(FD->parameters(), [&](const ParmVarDecl *P) {
+                       return mayBindToken(P->getType());
+                     });
+    else if (!Call->getCallee() || !Call->getCallee()->isTypeDependent())
+      MayTakeToken = true;
+    checkArgs(Call->getArgs(), Call->getNumArgs(), MayTakeToken);
   }
 
   void visit(const Item &It) {
@@ -438,6 +468,7 @@ private:
   const Stmt *Loop;
   bool StopOnExit;
   UnguardedLoopCheck::LoopFacts Facts;
+  bool MayTakeToken = true; ///< Set by visitUnresolvedCallee for the call being visited.
   llvm::SmallVector<Item, 64> Work;
   std::deque<TryScope> Scopes; // Stable addresses.
   llvm::SmallPtrSet<const LabelStmt *, 4> Labels;
