@@ -279,7 +279,7 @@ private:
       const Expr *Callee = Call->getCallee();
       if (!Callee) {
         Facts.Dependent = true;
-      } else if (Callee->isTypeDependent()) {
+      } else if (Callee->isTypeDependent() || isa<OverloadExpr>(Callee->IgnoreParens())) {
         // In a template as written: the callee is resolved per instantiation. It may be a
         // cancellation check only if it has the name of one; an overloaded operator is not one, and
         // does not observe the token it may be given.
@@ -330,7 +330,8 @@ private:
       MayTakeToken = FD->isVariadic() || llvm::any_of(FD->parameters(), [&](const ParmVarDecl *P) {
                        return mayBindToken(P->getType());
                      });
-    else if (!Call->getCallee() || !Call->getCallee()->isTypeDependent())
+    else if (!Call->getCallee() || !(Call->getCallee()->isTypeDependent() ||
+                                     isa<OverloadExpr>(Call->getCallee()->IgnoreParens())))
       MayTakeToken = true;
     checkArgs(Call->getArgs(), Call->getNumArgs(), MayTakeToken);
   }
