@@ -152,6 +152,40 @@ std::optional<TetherSpawn> classifyTetherSpawn(const CallExpr *Call) {
   return T;
 }
 
+std::optional<TetherSpawn> classifyUnresolvedTetherSpawn(const CallExpr *Call) {
+  const auto *OE = Call ? dyn_cast<OverloadExpr>(Call->getCallee()->IgnoreParens()) : nullptr;
+  const IdentifierInfo *II = OE ? OE->getName().getAsIdentifierInfo() : nullptr;
+  if (!II)
+    return std::nullopt;
+  TetherSpawn T;
+  T.Call = Call;
+  if (const auto *UME = dyn_cast<UnresolvedMemberExpr>(OE)) {
+    if (II->getName() == "spawn")
+      T.Kind = SpawnKind::GroupSpawn;
+    else if (II->getName() == "try_spawn")
+      T.Kind = SpawnKind::GroupTrySpawn;
+    else
+      return std::nullopt;
+    const CXXRecordDecl *RD = UME->getNamingClass();
+    if (!RD || !taskGroupType().matches(*RD) || UME->isImplicitAccess())
+      return std::nullopt;
+    T.Group = UME->getBase();
+    groupLimit(T.Group, T);
+    return T;
+  }
+  if (!llvm::any_of(OE->decls(), [](const NamedDecl *D) {
+        const FunctionDecl *FD = D->getUnderlyingDecl()->getAsFunction();
+        return FD && safeGo().matches(*FD);
+      }))
+    return std::nullopt;
+  T.Kind = SpawnKind::SafeGo;
+  if (Call->getNumArgs() > api::SafeGoContextArg)
+    T.Context = Call->getArg(api::SafeGoContextArg);
+  if (Call->getNumArgs() > api::SafeGoComponentArg)
+    T.Component = Call->getArg(api::SafeGoComponentArg);
+  return T;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Trip counts.
 // ---------------------------------------------------------------------------------------------

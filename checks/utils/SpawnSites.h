@@ -61,6 +61,12 @@ struct TetherSpawn {
 /// anything else.
 std::optional<TetherSpawn> classifyTetherSpawn(const CallExpr *Call);
 
+/// Templates: classifies a call that clang left unresolved because its arguments depend on template
+/// arguments: `tether::safe_go(ctx, "name", [this] { ... })` (an overload set holding safe_go) or
+/// `group_.spawn(...)` / `group_.try_spawn(...)` on a task_group whose type does not depend on them.
+/// The call is the same whatever the arguments are. nullopt for anything else.
+std::optional<TetherSpawn> classifyUnresolvedTetherSpawn(const CallExpr *Call);
+
 /// How many times a loop runs its body.
 struct TripCount {
   enum Kind {
