@@ -101,6 +101,18 @@ void groupLimit(const Expr *Group, TetherSpawn &Out) {
   }
 }
 
+/// A call of tether::safe_go (resolved or not), with its context and component arguments.
+TetherSpawn safeGoSpawn(const CallExpr *Call) {
+  TetherSpawn T;
+  T.Call = Call;
+  T.Kind = SpawnKind::SafeGo;
+  if (Call->getNumArgs() > api::SafeGoContextArg)
+    T.Context = Call->getArg(api::SafeGoContextArg);
+  if (Call->getNumArgs() > api::SafeGoComponentArg)
+    T.Component = Call->getArg(api::SafeGoComponentArg);
+  return T;
+}
+
 } // namespace
 
 std::optional<GroupConstruction> readGroupConstruction(const CXXConstructExpr *E) {
@@ -144,12 +156,7 @@ std::optional<TetherSpawn> classifyTetherSpawn(const CallExpr *Call) {
   }
   if (!safeGo().matches(*FD))
     return std::nullopt;
-  T.Kind = SpawnKind::SafeGo;
-  if (Call->getNumArgs() > api::SafeGoContextArg)
-    T.Context = Call->getArg(api::SafeGoContextArg);
-  if (Call->getNumArgs() > api::SafeGoComponentArg)
-    T.Component = Call->getArg(api::SafeGoComponentArg);
-  return T;
+  return safeGoSpawn(Call);
 }
 
 std::optional<TetherSpawn> classifyUnresolvedTetherSpawn(const CallExpr *Call) {
@@ -178,12 +185,7 @@ std::optional<TetherSpawn> classifyUnresolvedTetherSpawn(const CallExpr *Call) {
         return FD && safeGo().matches(*FD);
       }))
     return std::nullopt;
-  T.Kind = SpawnKind::SafeGo;
-  if (Call->getNumArgs() > api::SafeGoContextArg)
-    T.Context = Call->getArg(api::SafeGoContextArg);
-  if (Call->getNumArgs() > api::SafeGoComponentArg)
-    T.Component = Call->getArg(api::SafeGoComponentArg);
-  return T;
+  return safeGoSpawn(Call);
 }
 
 // ---------------------------------------------------------------------------------------------
