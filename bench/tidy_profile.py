@@ -2,12 +2,16 @@
 """What do the tether checks cost in a clang-tidy run? Profiles them against real translation units.
 
     tidy_profile.py [--build build] [--tidy build/bin/tether-tidy] [--json out.json] [--reps N]
+                    [--real DBDIR:FILE ...] [--real-only]
 
 Sets of translation units:
   own       tether's own sources (checks, runtime, examples) from build/compile_commands.json
   corpus-Nx a generated thread-heavy corpus (bench/corpus/generate.py) at 1x, 2x and 4x code per file
   slow-constexpr  one file whose loop conditions are an expensive constexpr call (--slow-constexpr
             LOOPS, default 20): CPU seconds with and without the tether checks
+  real:NAME  with --real DBDIR:FILE (repeatable): one translation unit of a real code base, compiled
+            as DBDIR/compile_commands.json says (e.g. the shared corpus); --real-only skips the sets
+            above
 Each file is run once through tether-tidy with all tether checks plus two upstream checks for scale
 (bugprone-infinite-loop, concurrency-mt-unsafe) and --enable-check-profile. A check's share is its
 profiled wall time over the wall time of the whole clang-tidy process (parsing included), which is
@@ -35,7 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TETHER = ["tether-raw-thread", "tether-thread-detach", "tether-unguarded-loop", "tether-unbounded-container",
           "tether-spawn-in-loop", "tether-background-context", "tether-component-name",
-          "tether-manual-lock", "tether-blocking-under-lock"]
+          "tether-manual-lock", "tether-blocking-under-lock", "tether-plain-stop-flag"]
 PEERS = ["bugprone-infinite-loop", "concurrency-mt-unsafe"]
 
 
@@ -124,14 +128,23 @@ def main():
                    help="unprofiled runs with and without the tether checks per file (default 0: no comparison)")
     p.add_argument("--slow-constexpr", type=int, default=20, metavar="LOOPS",
                    help="loops in the expensive-constexpr-condition file (default 20; 0: skip)")
+    p.add_argument("--real", action="append", default=[], metavar="DBDIR:FILE",
+                   help="also profile this real translation unit (repeatable)")
+    p.add_argument("--real-only", action="store_true", help="profile only the --real files")
     a = p.parse_args()
     tidy = a.tidy or os.path.join(a.build, "bin", "tether-tidy")
     if not os.access(tidy, os.X_OK):
         sys.exit(f"tidy_profile: {tidy} not found; build first (scripts/build.sh)")
 
     results = {}
-    results["own"] = run_set(tidy, a.build, own_files(a.build), a.reps)
-    for scale in (1, 2, 4):
+    for spec in a.real:
+        db_dir, sep, f = spec.partition(":")
+        if not sep or not os.path.isfile(os.path.join(db_dir, "compile_commands.json")) or not os.path.isfile(f):
+            sys.exit(f"tidy_profile: --real {spec!r}: expected DBDIR:FILE with DBDIR/compile_commands.json")
+        results[f"real:{os.path.basename(f)}"] = run_set(tidy, db_dir, [f], a.reps)
+    if not a.real_only:
+        results["own"] = run_set(tidy, a.build, own_files(a.build), a.reps)
+    for scale in (() if a.real_only else (1, 2, 4)):
         out = os.path.join(a.build, "bench-corpus", f"x{scale}")
         subprocess.run([sys.executable, os.path.join(HERE, "corpus", "generate.py"), out,
                         "--files", str(a.files), "--scale", str(scale)], check=True)
@@ -148,9 +161,11 @@ def main():
               + f" | **{cell(tether_total)}** | " + " | ".join(cell(totals[c]) for c in PEERS) + " |")
         report[name] = {"lines": lines, "wall": wall, "checks": totals, "tether_total": tether_total,
                         "tether_share": tether_total / wall}
-    t1, t2, t4 = (report[f"corpus-{s}x"]["tether_total"] for s in (1, 2, 4))
+    t1, t2, t4 = (report.get(f"corpus-{s}x", {}).get("tether_total", 0.0) for s in (1, 2, 4))
     print()
-    if t1 > 0:
+    if a.real_only:
+        pass
+    elif t1 > 0:
         print(f"scaling (all tether checks, generated corpus): 2x code -> {t2 / t1:.2f}x time, "
               f"4x code -> {t4 / t1:.2f}x time (linear: 2.00x, 4.00x)")
     else:
@@ -166,12 +181,12 @@ def main():
         print("|---|---|---|---|---|")
         for name, (_, _, _, cmp) in results.items():
             w, wo = cmp
-            nfiles = len(own_files(a.build)) if name == "own" else a.files
+            nfiles = len(own_files(a.build)) if name == "own" else 1 if name.startswith("real:") else a.files
             print(f"| {name} | {nfiles} | {w:.2f} | {wo:.2f} | {w - wo:+.2f}s ({100 * (w - wo) / wo:+.1f}%) |")
             report[name]["wall_with_tether"] = w
             report[name]["wall_without_tether"] = wo
             report[name]["tether_added_share"] = (w - wo) / wo
-    if a.slow_constexpr > 0:
+    if a.slow_constexpr > 0 and not a.real_only:
         # clang itself evaluates such conditions while parsing; the checks must not add a
         # comparable cost per loop and per template instantiation (issue 9).
         w, wo = slow_constexpr(tidy, a.build, a.slow_constexpr, max(1, a.reps))

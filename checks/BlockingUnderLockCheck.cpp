@@ -26,10 +26,6 @@ std::vector<std::string> concat(const NameList &A, const std::vector<std::string
   return R;
 }
 
-bool isMethodNamed(const CXXMethodDecl *MD, llvm::ArrayRef<llvm::StringLiteral> Names) {
-  return MD && MD->getDeclName().isIdentifier() && llvm::is_contained(Names, MD->getName());
-}
-
 bool isFunctionNamed(const CallExpr &Call, StringRef Name) {
   const FunctionDecl *FD = Call.getDirectCallee();
   return FD && !isa<CXXMethodDecl>(FD) && FD->getDeclName().isIdentifier() && FD->getName() == Name &&
@@ -38,11 +34,9 @@ bool isFunctionNamed(const CallExpr &Call, StringRef Name) {
 
 /// A manual lock (lock/lock_shared on a mutex type, pthread_mutex_lock): the mutex it locks.
 const Expr *manualLock(const Stmt *S, const NameList &MutexTypes, bool Unlock) {
-  static constexpr llvm::StringLiteral Locks[] = {"lock", "lock_shared"};
-  static constexpr llvm::StringLiteral Unlocks[] = {"unlock", "unlock_shared"};
   if (const auto *MC = dyn_cast_or_null<CXXMemberCallExpr>(S)) {
     const CXXMethodDecl *MD = MC->getMethodDecl();
-    if (isMethodNamed(MD, Unlock ? llvm::ArrayRef(Unlocks) : llvm::ArrayRef(Locks)) &&
+    if (locks::isNamed(MD, Unlock ? llvm::ArrayRef(locks::UnlockMethods) : llvm::ArrayRef(locks::AcquireMethods)) &&
         locks::isOrDerivesFrom(MD->getParent(), MutexTypes))
       return MC->getImplicitObjectArgument();
     return nullptr;
@@ -52,24 +46,6 @@ const Expr *manualLock(const Stmt *S, const NameList &MutexTypes, bool Unlock) {
       isFunctionNamed(*Call, Unlock ? "pthread_mutex_unlock" : "pthread_mutex_lock"))
     return Call->getArg(0);
   return nullptr;
-}
-
-/// Does the scoped lock \p VD hold its mutex from its construction? Not when default-constructed or
-/// given std::defer_lock / std::try_to_lock.
-bool holdsFromConstruction(const VarDecl &VD) {
-  const auto *CE = dyn_cast_or_null<CXXConstructExpr>(VD.getInit() ? VD.getInit()->IgnoreImplicit() : nullptr);
-  if (!CE)
-    return VD.getInit() != nullptr;
-  if (CE->getNumArgs() == 0)
-    return false;
-  if (CE->getConstructor()->isCopyOrMoveConstructor())
-    return true; // moved from another lock: assume it was held
-  for (const Expr *Arg : CE->arguments())
-    if (const CXXRecordDecl *RD = Arg->getType()->getAsCXXRecordDecl();
-        RD && RD->getDeclName().isIdentifier() &&
-        (RD->getName() == "defer_lock_t" || RD->getName() == "try_to_lock_t"))
-      return false;
-  return true;
 }
 
 bool refersTo(const Expr *E, const VarDecl *VD) {
@@ -113,9 +89,8 @@ struct HeldScan {
       if (!MC || !refersTo(MC->getImplicitObjectArgument(), H.Lock))
         return 0;
       const CXXMethodDecl *MD = MC->getMethodDecl();
-      static constexpr llvm::StringLiteral Releases[] = {"unlock", "release"};
       static constexpr llvm::StringLiteral Takes[] = {"lock"};
-      return isMethodNamed(MD, Releases) ? -1 : isMethodNamed(MD, Takes) ? 1 : 0;
+      return locks::isNamed(MD, locks::ReleaseMethods) ? -1 : locks::isNamed(MD, Takes) ? 1 : 0;
     }
     if (locks::sameObject(manualLock(S, Check.MutexTypes, /*Unlock=*/true), H.Mutex, Ctx))
       return -1;
@@ -202,7 +177,8 @@ void BlockingUnderLockCheck::registerMatchers(MatchFinder *Finder) {
   auto ScopedLock = declStmt(has(varDecl(hasType(hasCanonicalType(
       hasDeclaration(cxxRecordDecl(LockTypes.matcher())))))));
   auto ManualLock = anyOf(
-      cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName("lock", "lock_shared"),
+      cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName(std::vector<StringRef>(std::begin(locks::AcquireMethods),
+                                                                               std::end(locks::AcquireMethods))),
                                              ofClass(cxxRecordDecl(isSameOrDerivedFrom(MutexTypes.matcher())))))),
       callExpr(callee(functionDecl(hasName("::pthread_mutex_lock")))));
   Finder->addMatcher(compoundStmt(unless(isExpansionInSystemHeader()),
@@ -226,7 +202,7 @@ void BlockingUnderLockCheck::scanBlock(const CompoundStmt &Block, ASTContext &Ct
       for (const Decl *D : DS->decls())
         if (const auto *VD = dyn_cast<VarDecl>(D)) {
           const CXXRecordDecl *RD = VD->getType()->getAsCXXRecordDecl();
-          if (RD && LockTypes.matches(*RD) && holdsFromConstruction(*VD)) {
+          if (RD && LockTypes.matches(*RD) && locks::holdsFromConstruction(*VD)) {
             H.Lock = VD;
             H.Taken = VD->getLocation();
           }

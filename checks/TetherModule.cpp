@@ -5,6 +5,7 @@
 #include "ComponentNameCheck.h"
 #include "ManualLockCheck.h"
 #include "OptionUtils.h"
+#include "PlainStopFlagCheck.h"
 #include "RawThreadCheck.h"
 #include "SpawnInLoopCheck.h"
 #include "ThreadDetachCheck.h"
@@ -26,6 +27,7 @@ public:
     registerTetherCheck<ComponentNameCheck>(Factories, "tether-component-name");
     registerTetherCheck<ManualLockCheck>(Factories, "tether-manual-lock");
     registerTetherCheck<BlockingUnderLockCheck>(Factories, "tether-blocking-under-lock");
+    registerTetherCheck<PlainStopFlagCheck>(Factories, "tether-plain-stop-flag");
   }
 
 private:

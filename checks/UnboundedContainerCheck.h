@@ -2,6 +2,8 @@
 #define TETHER_CHECKS_UNBOUNDEDCONTAINERCHECK_H
 
 #include "clang-tidy/ClangTidyCheck.h"
+#include "utils/ContainerEvidence.h"
+#include "utils/ReportOnce.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
@@ -19,7 +21,9 @@ namespace clang::tidy::tether {
 ///
 /// One matcher pass collects, per container declaration, every reference to it and the role of
 /// each reference (grows / bounds / neutral); a reference in a role we do not recognise counts as
-/// an escape, i.e. as possible bound evidence. The verdict is made in onEndOfTranslationUnit.
+/// an escape, i.e. as possible bound evidence. The verdict is made in onEndOfTranslationUnit, where
+/// the precision rules (utils/ContainerEvidence.h) exempt bounded key domains, registries of
+/// callables, start-up filling and containers of short-lived owners.
 class UnboundedContainerCheck : public ClangTidyCheck {
 public:
   UnboundedContainerCheck(StringRef Name, ClangTidyContext *Context);
@@ -47,12 +51,15 @@ private:
   bool computeFullyVisible(const CXXRecordDecl *RD);
   ContainerKind kindOfTemplate(const NamedDecl *Template);
   void reset();
+  bool isStartupRootFor(const FunctionDecl *F, const ValueDecl *D, const CXXRecordDecl *Owner) const;
   std::string nameForIgnoring(const ValueDecl *D) const;
 
   // Options.
   std::string AssociativeContainersRaw;
   std::string QueueContainersRaw;
   std::string IgnoredNamesRaw;
+  std::string IgnoreCallableRegistriesRaw;
+  bool IgnoreCallableRegistries = true;
   llvm::StringSet<> AssociativeNames; // normalised: no leading "::"
   llvm::StringSet<> QueueNames;
   std::optional<llvm::Regex> IgnoredNames;
@@ -73,10 +80,14 @@ private:
   llvm::DenseMap<const ValueDecl *, llvm::SmallVector<const Expr *, 4>> Refs;
   llvm::DenseMap<const Expr *, UseKind> Uses;
   llvm::DenseSet<const Expr *> SizeCompared;
+  /// The call a growth reference is the object of (`m_.insert(...)`, `m_[k]`): for its keys.
+  llvm::DenseMap<const Expr *, const Expr *> CallOf;
+  containers::InstanceIndex Instances;
+  ReportOnce Reported;
   /// References inside a constructor / destructor body, mapped to that structor's class.
   llvm::DenseMap<const Expr *, const CXXRecordDecl *> InCtor, InDtor;
   const SourceManager *SM = nullptr;
-  const ASTContext *Ctx = nullptr;
+  ASTContext *Ctx = nullptr;
 };
 
 } // namespace clang::tidy::tether

@@ -253,6 +253,7 @@ static std::string shortDescription(const std::string &Check) {
       {"tether-component-name", "Task without a real, constant component name"},
       {"tether-manual-lock", "Mutex locked or unlocked by hand instead of by an RAII lock"},
       {"tether-blocking-under-lock", "Blocking call while a lock is held"},
+      {"tether-plain-stop-flag", "Loop that stops only through a plain, non-atomic flag"},
   };
   if (auto It = Tether.find(Check); It != Tether.end())
     return It->second;

@@ -62,6 +62,22 @@ const Expr *lockedObject(const CallExpr &Call) {
   return Call.getNumArgs() > 0 ? Call.getArg(0) : nullptr;
 }
 
+bool holdsFromConstruction(const VarDecl &VD) {
+  const auto *CE = dyn_cast_or_null<CXXConstructExpr>(VD.getInit() ? VD.getInit()->IgnoreImplicit() : nullptr);
+  if (!CE)
+    return VD.getInit() != nullptr;
+  if (CE->getNumArgs() == 0)
+    return false;
+  if (CE->getConstructor()->isCopyOrMoveConstructor())
+    return true; // moved from another lock: assume it was held
+  for (const Expr *Arg : CE->arguments())
+    if (const CXXRecordDecl *RD = Arg->getType()->getAsCXXRecordDecl();
+        RD && RD->getDeclName().isIdentifier() &&
+        (RD->getName() == "defer_lock_t" || RD->getName() == "try_to_lock_t"))
+      return false;
+  return true;
+}
+
 bool sameObject(const Expr *A, const Expr *B, const ASTContext &Ctx) {
   if (!A || !B)
     return false;

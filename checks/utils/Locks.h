@@ -29,6 +29,17 @@ inline constexpr llvm::StringLiteral LockMethods[] = {
     "lock", "try_lock", "try_lock_for", "try_lock_until",
     "lock_shared", "try_lock_shared", "try_lock_shared_for", "try_lock_shared_until"};
 inline constexpr llvm::StringLiteral UnlockMethods[] = {"unlock", "unlock_shared"};
+/// The members of LockMethods that take the lock unconditionally (the try_ forms may fail): after
+/// one of them, written as a statement, the lock is held.
+inline constexpr llvm::StringLiteral AcquireMethods[] = {"lock", "lock_shared"};
+/// Scoped-lock members that release the lock they own (until a lock() on it).
+inline constexpr llvm::StringLiteral ReleaseMethods[] = {"unlock", "release"};
+
+/// Calls a busy-wait loop makes to be kinder to the CPU without waiting for anything: the loop still
+/// spins (tether-plain-stop-flag).
+inline constexpr llvm::StringLiteral SpinHints[] = {"::std::this_thread::yield", "::sched_yield",
+                                                    "::pthread_yield", "::_mm_pause",
+                                                    "::__builtin_ia32_pause"};
 
 /// The calls that block the calling thread until something else happens: sleeps, joins and waits on
 /// other work, blocking I/O and name resolution. tether-blocking-under-lock's BlockingFunctions
@@ -75,12 +86,21 @@ private:
   llvm::StringMap<NameList> OwnersByMethod;
 };
 
+/// Is \p FD (a function or member function; may be null) named one of \p Names (unqualified)?
+inline bool isNamed(const FunctionDecl *FD, llvm::ArrayRef<llvm::StringLiteral> Names) {
+  return FD && FD->getDeclName().isIdentifier() && llvm::is_contained(Names, FD->getName());
+}
+
 /// Is \p RD one of \p Types, or derived (directly or not) from one?
 bool isOrDerivesFrom(const CXXRecordDecl *RD, const NameList &Types);
 
 /// The mutex a manual lock()/unlock() call acts on, for comparing two calls: the object expression of
 /// a member call, or the first argument of a pthread call.
 const Expr *lockedObject(const CallExpr &Call);
+
+/// Does the scoped lock \p VD hold its mutex from its construction? Not when default-constructed or
+/// given std::defer_lock / std::try_to_lock.
+bool holdsFromConstruction(const VarDecl &VD);
 
 /// Do \p A and \p B name the same object (structurally identical expressions)?
 bool sameObject(const Expr *A, const Expr *B, const ASTContext &Ctx);

@@ -409,6 +409,34 @@ FanOut fanOut(const LoopIndex &Loops, const Stmt *Site, ASTContext &Ctx) {
   return F;
 }
 
+void spawnedCallables(const Expr *Arg, llvm::SmallVectorImpl<const FunctionDecl *> &Out) {
+  llvm::SmallVector<const Stmt *, 8> Work{Arg};
+  while (!Work.empty()) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (const auto *L = dyn_cast<LambdaExpr>(S)) {
+      Out.push_back(L->getCallOperator()->getCanonicalDecl());
+      for (const Expr *Init : L->capture_inits())
+        Work.push_back(Init);
+      continue;
+    }
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(S)) {
+      if (const auto *FD = dyn_cast<FunctionDecl>(DRE->getDecl()))
+        Out.push_back(FD->getCanonicalDecl());
+      continue;
+    }
+    if (const auto *E = dyn_cast<Expr>(S); E && (isa<CXXConstructExpr, CXXTemporaryObjectExpr>(E)))
+      if (const CXXRecordDecl *RD = E->getType()->getAsCXXRecordDecl();
+          RD && RD->hasDefinition() && !RD->isLambda())
+        for (const CXXMethodDecl *M : RD->methods())
+          if (M->getOverloadedOperator() == OO_Call)
+            Out.push_back(M->getCanonicalDecl());
+    for (const Stmt *Child : S->children())
+      Work.push_back(Child);
+  }
+}
+
 SourceLocation loopKeyword(const Stmt *Loop) {
   if (const auto *F = dyn_cast<ForStmt>(Loop))
     return F->getForLoc();

@@ -67,6 +67,12 @@ std::optional<TetherSpawn> classifyTetherSpawn(const CallExpr *Call);
 /// The call is the same whatever the arguments are. nullopt for anything else.
 std::optional<TetherSpawn> classifyUnresolvedTetherSpawn(const CallExpr *Call);
 
+/// The functions a spawn's callable argument \p Arg runs on the new thread, added to \p Out (as
+/// canonical declarations): a lambda's call operator, a function or member function named in it
+/// (`&Server::loop`, `worker`, also inside `std::bind(&Server::loop, this)`), the call operator of a
+/// function object (`worker(*this)`). Lambda bodies are not searched.
+void spawnedCallables(const Expr *Arg, llvm::SmallVectorImpl<const FunctionDecl *> &Out);
+
 /// How many times a loop runs its body.
 struct TripCount {
   enum Kind {

@@ -3,6 +3,7 @@
 #include "batch.h"
 #include "chargebacks.h"
 #include "key_refresher.h"
+#include "metrics.h"
 #include "rate_limiter.h"
 #include "webhooks.h"
 
@@ -13,12 +14,14 @@ int main() {
   key_refresher keys(std::chrono::seconds(300));
   keys.start();
   rate_limiter limiter(/*per_second=*/5, /*burst=*/10);
+  metrics stats;
 
   int allowed = 0;
   for (int i = 0; i < 200; ++i) {
     std::string ip = "10.0." + std::to_string(i % 7) + "." + std::to_string(i % 13);
     if (limiter.allow(ip))
       ++allowed;
+    stats.record(1);
   }
   notify_subscribers({"https://hooks.example/a", "https://hooks.example/b"}, "batch-done");
   auto scores = score_all({1, 2, 3, 4});
