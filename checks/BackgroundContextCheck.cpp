@@ -52,6 +52,17 @@ Root rootOfArgument(const Expr *Arg, const VarDecl **Via) {
   return R;
 }
 
+/// Templates: a call with dependent arguments is left unresolved in the template as written
+/// (`tether::safe_go(tether::background(), "name", policy, [this] { ... })`). When its overload set is
+/// one function (a function template: its pattern) and argument-dependent lookup cannot add others,
+/// that function is the callee whatever the template arguments are; null otherwise.
+const FunctionDecl *onlyCandidate(const Expr *Callee) {
+  const auto *ULE = dyn_cast_or_null<UnresolvedLookupExpr>(Callee ? Callee->IgnoreParens() : nullptr);
+  if (!ULE || ULE->requiresADL() || ULE->getNumDecls() != 1)
+    return nullptr;
+  return (*ULE->decls_begin())->getUnderlyingDecl()->getAsFunction();
+}
+
 AST_MATCHER(Expr, carriesRoot) { return rootOfArgument(&Node, nullptr) != Root::None; }
 
 /// Is the local variable \p VD never changed after its initialization?
@@ -182,6 +193,8 @@ void BackgroundContextCheck::check(const MatchFinder::MatchResult &Result) {
   }
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("call")) {
     const FunctionDecl *FD = Call->getDirectCallee();
+    if (!FD)
+      FD = onlyCandidate(Call->getCallee());
     // A member operator's object is its first argument, not a parameter.
     unsigned Offset = isa<CXXOperatorCallExpr>(Call) && isa_and_nonnull<CXXMethodDecl>(FD) &&
                               !cast<CXXMethodDecl>(FD)->isStatic()

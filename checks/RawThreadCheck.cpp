@@ -109,6 +109,7 @@ RawThreadCheck::RawThreadCheck(StringRef Name, ClangTidyContext *Context)
   AllowedNamespaceNames = validateQualifiedNames(
       *this, "AllowedNamespaces", splitListOption(*this, "AllowedNamespaces", AllowedNamespacesRaw));
   AllowedNamespaces = NameList(AllowedNamespaceNames);
+  SpawnFunctionList = NameList(SpawnFunctionNames);
   Types.setNames(ThreadTypeNames);
   if (!AllowedFileRegexText.empty())
     AllowedFileRegex = compileRegexOption(*this, "AllowedFileRegex", AllowedFileRegexText);
@@ -149,7 +150,25 @@ void RawThreadCheck::registerMatchers(MatchFinder *Finder) {
                                          unless(isExpansionInSystemHeader()))
                            .bind("emplace"),
                        this);
+    // Templates: constructions that clang leaves unresolved because their arguments depend on
+    // template arguments. They exist only in templates as written (the instantiations hold ordinary
+    // constructions, matched above, reported at the same place).
+    auto Unresolved = expr(anyOf(parenListExpr(), initListExpr()));
+    auto NotSystem = unless(isExpansionInSystemHeader());
+    Finder->addMatcher(cxxUnresolvedConstructExpr(NotSystem).bind("dep-construct"), this);
+    Finder->addMatcher(varDecl(NotSystem, hasInitializer(Unresolved)).bind("dep-var"), this);
+    Finder->addMatcher(fieldDecl(NotSystem, hasInClassInitializer(Unresolved)).bind("dep-field"),
+                       this);
+    Finder->addMatcher(cxxCtorInitializer(isWritten(), withInitializer(Unresolved)).bind("dep-init"),
+                       this);
+    Finder->addMatcher(cxxNewExpr(NotSystem, has(Unresolved)).bind("dep-new"), this);
   }
+  // Templates: calls whose callee is resolved per instantiation (dependent arguments).
+  if (getLangOpts().CPlusPlus)
+    Finder->addMatcher(callExpr(callee(expr(anyOf(unresolvedLookupExpr(), unresolvedMemberExpr()))),
+                                unless(isExpansionInSystemHeader()))
+                           .bind("dep-call"),
+                       this);
   if (!SpawnFunctionNames.empty())
     Finder->addMatcher(callExpr(callee(functionDecl(hasAnyName(std::vector<StringRef>(SpawnFunctionNames.begin(),
                                                                          SpawnFunctionNames.end())))
@@ -347,42 +366,192 @@ void RawThreadCheck::check(const MatchFinder::MatchResult &Result) {
   }
 
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("spawn")) {
-    const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("fn");
-    bool IsStdAsync = FD->isInStdNamespace() && FD->getName() == "async";
-    // std::async(std::launch::deferred, f) runs f lazily on the thread that calls get()/wait():
-    // no thread is started, so it is not reported. Any other (or unknown) policy may start one.
-    if (IsStdAsync && Call->getNumArgs() > 0) {
-      const Expr *Policy = Call->getArg(0);
-      if (const auto *ET = Policy->getType()->getAs<EnumType>()) {
-        const EnumDecl *ED = ET->getDecl()->getDefinitionOrSelf();
-        const EnumConstantDecl *Deferred = nullptr;
-        for (const EnumConstantDecl *C : ED->enumerators())
-          if (C->getName() == "deferred")
-            Deferred = C;
-        Expr::EvalResult R;
-        if (Deferred && ED->getName() == "launch" && !Policy->isValueDependent() &&
-            Policy->EvaluateAsInt(R, Ctx) && R.Val.isInt() &&
-            llvm::APSInt::isSameValue(R.Val.getInt(), Deferred->getInitVal()))
-          return;
-      }
-    }
-    SourceLocation Loc = Call->getExprLoc();
-    if (!shouldReport(Loc, Call, Ctx))
-      return;
-    if (IsStdAsync)
-      diag(Loc, "call to 'std::async' starts an untracked thread: nothing can cancel it or bound "
-                "it, and the returned std::future blocks in its destructor until the task ends; "
-                "use %0 instead")
-          << api::ApprovedSpawn << Call->getSourceRange();
-    else if (getLangOpts().CPlusPlus)
-      diag(Loc, "call to '%0' starts an untracked thread; use %1 instead")
-          << FD->getQualifiedNameAsString() << api::ApprovedSpawn << Call->getSourceRange();
-    else // C has no tether runtime: the thread has to come from the C++ side.
-      diag(Loc, "call to '%0' starts an untracked thread; start it from the C++ side with "
-                "'tether::safe_go' or a 'tether::task_group' instead")
-          << FD->getQualifiedNameAsString() << Call->getSourceRange();
-    noteLoop(Call, Ctx);
+    checkSpawnCall(Call, Result.Nodes.getNodeAs<FunctionDecl>("fn"), Ctx);
+    return;
   }
+
+  // Templates: unresolved constructions, at the place the instantiations' constructions are
+  // reported (the type for a temporary, the name for a variable or a member initializer, the brace
+  // of a default member initializer, the type after `new`).
+  llvm::SmallVector<const Expr *, 4> Args;
+  if (const auto *U = Result.Nodes.getNodeAs<CXXUnresolvedConstructExpr>("dep-construct")) {
+    if (threads::unresolvedInitArgs(U, Args))
+      checkUnresolvedConstruction(U->getTypeAsWritten(), Args, U->getBeginLoc(), U, Ctx);
+    return;
+  }
+  if (const auto *VD = Result.Nodes.getNodeAs<VarDecl>("dep-var")) {
+    if (threads::unresolvedInitArgs(VD->getInit(), Args))
+      checkUnresolvedConstruction(VD->getType(), Args, VD->getLocation(), VD->getInit(), Ctx);
+    return;
+  }
+  if (const auto *FD = Result.Nodes.getNodeAs<FieldDecl>("dep-field")) {
+    if (threads::unresolvedInitArgs(FD->getInClassInitializer(), Args))
+      checkUnresolvedConstruction(FD->getType(), Args, // `std::thread m_t{...}`: at the brace
+                                  FD->getInClassInitializer()->getBeginLoc(),
+                                  FD->getInClassInitializer(), Ctx);
+    return;
+  }
+  if (const auto *Init = Result.Nodes.getNodeAs<CXXCtorInitializer>("dep-init")) {
+    QualType T;
+    if (const FieldDecl *Member = Init->getMember())
+      T = Member->getType();
+    else if (const Type *Base = Init->getBaseClass())
+      T = QualType(Base, 0);
+    SourceLocation Loc = Init->getSourceLocation();
+    if (!T.isNull() && Loc.isValid() &&
+        !Ctx.getSourceManager().isInSystemHeader(Ctx.getSourceManager().getExpansionLoc(Loc)) &&
+        threads::unresolvedInitArgs(Init->getInit(), Args))
+      checkUnresolvedConstruction(T, Args, Loc, Init->getInit(), Ctx);
+    return;
+  }
+  if (const auto *New = Result.Nodes.getNodeAs<CXXNewExpr>("dep-new")) {
+    if (const TypeSourceInfo *TSI = New->getAllocatedTypeSourceInfo();
+        TSI && !New->isArray() && threads::unresolvedInitArgs(New->getInitializer(), Args))
+      checkUnresolvedConstruction(New->getAllocatedType(), Args, TSI->getTypeLoc().getBeginLoc(),
+                                  New, Ctx);
+    return;
+  }
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("dep-call"))
+    checkUnresolvedCall(Call, Ctx);
+}
+
+void RawThreadCheck::checkSpawnCall(const CallExpr *Call, const FunctionDecl *FD, ASTContext &Ctx) {
+  bool IsStdAsync = FD->isInStdNamespace() && FD->getName() == "async";
+  // std::async(std::launch::deferred, f) runs f lazily on the thread that calls get()/wait():
+  // no thread is started, so it is not reported. Any other (or unknown) policy may start one.
+  if (IsStdAsync && Call->getNumArgs() > 0) {
+    const Expr *Policy = Call->getArg(0)->IgnoreParens();
+    if (Policy->isTypeDependent() || isa<PackExpansionExpr>(Policy)) {
+      // In a template: with one argument it is the callable; with more, a first argument that
+      // may be a std::launch (a variable, a forwarded argument) hinges on the template arguments.
+      // A lambda or an address (`&C::run`) is a callable.
+      const auto *UO = dyn_cast<UnaryOperator>(Policy);
+      bool Callable = isa<LambdaExpr>(Policy) || (UO && UO->getOpcode() == UO_AddrOf);
+      if (isa<PackExpansionExpr>(Policy) || (Call->getNumArgs() > 1 && !Callable))
+        return;
+    } else if (const auto *ET = Policy->getType()->getAs<EnumType>()) {
+      const EnumDecl *ED = ET->getDecl()->getDefinitionOrSelf();
+      const EnumConstantDecl *Deferred = nullptr;
+      for (const EnumConstantDecl *C : ED->enumerators())
+        if (C->getName() == "deferred")
+          Deferred = C;
+      Expr::EvalResult R;
+      if (Deferred && ED->getName() == "launch" && !Policy->isValueDependent() &&
+          Policy->EvaluateAsInt(R, Ctx) && R.Val.isInt() &&
+          llvm::APSInt::isSameValue(R.Val.getInt(), Deferred->getInitVal()))
+        return;
+    }
+  }
+  SourceLocation Loc = Call->getExprLoc();
+  if (!shouldReport(Loc, Call, Ctx))
+    return;
+  if (IsStdAsync)
+    diag(Loc, "call to 'std::async' starts an untracked thread: nothing can cancel it or bound "
+              "it, and the returned std::future blocks in its destructor until the task ends; "
+              "use %0 instead")
+        << api::ApprovedSpawn << Call->getSourceRange();
+  else if (getLangOpts().CPlusPlus)
+    diag(Loc, "call to '%0' starts an untracked thread; use %1 instead")
+        << FD->getQualifiedNameAsString() << api::ApprovedSpawn << Call->getSourceRange();
+  else // C has no tether runtime: the thread has to come from the C++ side.
+    diag(Loc, "call to '%0' starts an untracked thread; start it from the C++ side with "
+              "'tether::safe_go' or a 'tether::task_group' instead")
+        << FD->getQualifiedNameAsString() << Call->getSourceRange();
+  noteLoop(Call, Ctx);
+}
+
+void RawThreadCheck::checkUnresolvedConstruction(QualType T, llvm::ArrayRef<const Expr *> Args,
+                                                 SourceLocation Loc, const Stmt *Site,
+                                                 ASTContext &Ctx, llvm::StringRef Via) {
+  // `T t(fn)` with T a template parameter: the instantiations decide.
+  if (T.isNull() || T->isDependentType())
+    return;
+  const CXXRecordDecl *RD = T.getCanonicalType()->getAsCXXRecordDecl();
+  int Index = Types.constructsAs(RD);
+  if (Index < 0 || threads::judgeDependentConstruction(Args, Types) != threads::DependentSpawn::Spawn)
+    return;
+  if (!shouldReport(Loc, Site, Ctx))
+    return;
+  // The same message as an instantiation's (the runner merges identical findings across TUs).
+  std::string What = "'" + Types.display(Index) + "'";
+  if (Types.exact(RD) < 0)
+    What = "'" + RD->getQualifiedNameAsString() + "' (derived from " + What + ")";
+  if (Via.empty())
+    diag(Loc, "raw thread creation with %0; %1") << What << Replacement << Site->getSourceRange();
+  else
+    diag(Loc, "raw thread creation with %0 via '%1'; %2")
+        << What << Via << Replacement << Site->getSourceRange();
+  noteLoop(Site, Ctx);
+}
+
+void RawThreadCheck::checkUnresolvedCall(const CallExpr *Call, ASTContext &Ctx) {
+  const auto *OE = dyn_cast<OverloadExpr>(Call->getCallee()->IgnoreParens());
+  const IdentifierInfo *II = OE ? OE->getName().getAsIdentifierInfo() : nullptr;
+  if (!II)
+    return;
+  llvm::StringRef Name = II->getName();
+  llvm::SmallVector<const Expr *, 4> Args(Call->arguments());
+
+  if (const auto *ULE = dyn_cast<UnresolvedLookupExpr>(OE)) {
+    // pthread_create(&tid, nullptr, &C::entry, this), std::async(std::launch::async, &C::run, this):
+    // a candidate of the overload set is a spawn function.
+    if (!SpawnFunctionList.empty())
+      for (const NamedDecl *D : ULE->decls())
+        if (const FunctionDecl *FD = D->getUnderlyingDecl()->getAsFunction();
+            FD && SpawnFunctionList.matches(*FD)) {
+          checkSpawnCall(Call, FD, Ctx);
+          return;
+        }
+    // std::make_unique<std::thread>(&C::run, this): the type is the first explicit argument.
+    if (Types.empty() || !ULE->hasExplicitTemplateArgs() || ULE->getNumTemplateArgs() == 0 ||
+        ULE->template_arguments()[0].getArgument().getKind() != TemplateArgument::Type)
+      return;
+    const NamedDecl *Factory = nullptr;
+    for (const NamedDecl *D : ULE->decls())
+      if (const FunctionDecl *FD = D->getUnderlyingDecl()->getAsFunction();
+          FD && FD->isInStdNamespace() &&
+          llvm::is_contained({"make_unique", "make_shared", "allocate_shared"}, Name))
+        Factory = FD;
+    if (!Factory)
+      return;
+    llvm::ArrayRef<const Expr *> CtorArgs(Args);
+    if (Name == "allocate_shared") { // the allocator first
+      if (CtorArgs.empty())
+        return;
+      CtorArgs = CtorArgs.drop_front();
+    }
+    checkUnresolvedConstruction(ULE->template_arguments()[0].getArgument().getAsType(), CtorArgs,
+                                Call->getExprLoc(), Call, Ctx, Name);
+    return;
+  }
+
+  // threads.emplace_back(&C::run, this) on a container of threads whose type is known.
+  const auto *UME = cast<UnresolvedMemberExpr>(OE);
+  if (Types.empty() || !llvm::is_contained(EmplaceMethods, Name))
+    return;
+  QualType Base = UME->getBaseType();
+  if (UME->isArrow() && !Base.isNull())
+    Base = Base->getPointeeType();
+  if (Base.isNull() || Base->isDependentType())
+    return; // a container of T: the instantiations decide
+  const CXXRecordDecl *Container = Base.getCanonicalType()->getAsCXXRecordDecl();
+  QualType Elem = memberType(Container, Name == "try_emplace" ? "mapped_type" : "value_type");
+  if (Elem.isNull())
+    return;
+  llvm::ArrayRef<const Expr *> CtorArgs(Args);
+  if (Name == "try_emplace") {
+    if (CtorArgs.empty())
+      return;
+    CtorArgs = CtorArgs.drop_front(); // the key
+  } else if (const TemplateArgumentList *Pair = specializationArgs(Elem, "pair")) {
+    // map.emplace(key, value): the mapped value is constructed from the second argument only.
+    if (Pair->size() != 2 || Pair->get(1).getKind() != TemplateArgument::Type ||
+        CtorArgs.size() != 2)
+      return;
+    Elem = Pair->get(1).getAsType();
+    CtorArgs = CtorArgs.drop_front();
+  }
+  checkUnresolvedConstruction(Elem, CtorArgs, UME->getMemberLoc(), Call, Ctx, Name);
 }
 
 } // namespace clang::tidy::tether

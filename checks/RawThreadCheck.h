@@ -40,6 +40,16 @@ private:
   bool isSiteInAllowedNamespace(const Stmt *Site, ASTContext &Ctx);
   void indexNamespaceLevel(ASTContext &Ctx);
   void checkFactoryOrEmplace(const CallExpr *Call, ASTContext &Ctx);
+  /// Templates: a construction of thread type \p T that clang left unresolved (its arguments \p Args
+  /// depend on template arguments), reported at \p Loc (where an instantiation's construction would
+  /// be) unless the verdict hinges on a template argument. \p Via names the factory or emplace.
+  void checkUnresolvedConstruction(QualType T, llvm::ArrayRef<const Expr *> Args, SourceLocation Loc,
+                                   const Stmt *Site, ASTContext &Ctx, llvm::StringRef Via = {});
+  /// Templates: a call whose callee clang left unresolved (dependent arguments): a spawn function, a
+  /// factory (`std::make_unique<std::thread>(&C::run, this)`) or an emplace into a container of threads.
+  void checkUnresolvedCall(const CallExpr *Call, ASTContext &Ctx);
+  /// Reports a call to spawn function \p FD (std::async: unless its policy is std::launch::deferred).
+  void checkSpawnCall(const CallExpr *Call, const FunctionDecl *FD, ASTContext &Ctx);
   /// After a finding at \p Site: a note on the loop that repeats it without a bound, if any.
   void noteLoop(const Stmt *Site, ASTContext &Ctx);
 
@@ -54,6 +64,7 @@ private:
   threads::ThreadTypeSet Types;
   std::optional<llvm::Regex> AllowedFileRegex;
   NameList AllowedNamespaces;
+  NameList SpawnFunctionList; ///< SpawnFunctions, for the candidates of unresolved calls
   ReportOnce Reported;
   threads::UnevaluatedOperands Unevaluated;
   LoopIndex Loops;

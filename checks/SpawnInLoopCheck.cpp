@@ -40,20 +40,37 @@ void SpawnInLoopCheck::registerMatchers(MatchFinder *Finder) {
                               unless(isExpansionInSystemHeader()))
                          .bind("spawn"),
                      this);
+  // Templates: the same calls with dependent arguments, unresolved in the template as written.
+  Finder->addMatcher(callExpr(callee(expr(anyOf(unresolvedLookupExpr(hasAnyDeclaration(
+                                                    namedDecl(hasName(api::SafeGo)))),
+                                                unresolvedMemberExpr()))),
+                              unless(isExpansionInSystemHeader()))
+                         .bind("dep-spawn"),
+                     this);
 }
 
 void SpawnInLoopCheck::check(const MatchFinder::MatchResult &Result) {
   if (Loops.record(Result) || Unevaluated.record(Result))
     return;
   const auto *Call = Result.Nodes.getNodeAs<CallExpr>("spawn");
-  std::optional<TetherSpawn> Spawn = classifyTetherSpawn(Call);
+  std::optional<TetherSpawn> Spawn;
+  // Where an instantiation's call is reported: the call, or the member name of `group.spawn`.
+  SourceLocation Where;
+  if (Call) {
+    Spawn = classifyTetherSpawn(Call);
+    Where = Call->getExprLoc();
+  } else if ((Call = Result.Nodes.getNodeAs<CallExpr>("dep-spawn"))) {
+    Spawn = classifyUnresolvedTetherSpawn(Call);
+    const auto *UME = dyn_cast<UnresolvedMemberExpr>(Call->getCallee()->IgnoreParens());
+    Where = UME ? UME->getMemberLoc() : Call->getExprLoc();
+  }
   if (!Spawn || Spawn->Kind == SpawnKind::GroupTrySpawn)
     return;
   // A group with a limit, or one whose construction is not visible here, is not judged.
   if (Spawn->Kind == SpawnKind::GroupSpawn && Spawn->Limit != GroupLimit::None)
     return;
   const SourceManager &SM = *Result.SourceManager;
-  SourceLocation Loc = userLocation(SM, Call->getExprLoc());
+  SourceLocation Loc = userLocation(SM, Where);
   if (Reported.claimed(Loc) || Unevaluated.contains(Call, SM))
     return;
 

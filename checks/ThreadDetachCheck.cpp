@@ -12,6 +12,7 @@
 #include "clang/ASTMatchers/ASTMatchers.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Preprocessor.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 using namespace clang::ast_matchers;
 
@@ -52,17 +53,6 @@ const ValueDecl *localVariable(const Expr *E) {
     if (const auto *DD = dyn_cast_or_null<VarDecl>(BD->getDecomposedDecl()))
       return DD->hasLocalStorage() ? BD : nullptr;
   return nullptr;
-}
-
-/// True if the detached object, or the initializer of the local variable it names, depends on
-/// template arguments (only the instantiations show what the thread runs).
-bool dependsOnTemplateArguments(const Expr *Obj) {
-  if (!Obj)
-    return false;
-  if (Obj->isInstantiationDependent())
-    return true;
-  const auto *VD = dyn_cast_or_null<VarDecl>(localVariable(Obj));
-  return VD && VD->getInit() && VD->getInit()->isInstantiationDependent();
 }
 
 } // namespace
@@ -109,6 +99,24 @@ void ThreadDetachCheck::registerMatchers(MatchFinder *Finder) {
                                 unless(isExpansionInSystemHeader()))
                            .bind("call"),
                        this);
+  // Templates: a call with dependent arguments is unresolved (an overload set holding the
+  // function); it is the same call whatever the template arguments.
+  if (!DetachFunctionNames.empty() && getLangOpts().CPlusPlus)
+    Finder->addMatcher(callExpr(callee(unresolvedLookupExpr(hasAnyDeclaration(
+                                    functionDecl(hasAnyName(std::vector<StringRef>(
+                                                     DetachFunctionNames.begin(),
+                                                     DetachFunctionNames.end())))
+                                        .bind("fn")))),
+                                unless(isExpansionInSystemHeader()))
+                           .bind("call"),
+                       this);
+  if (getLangOpts().CPlusPlus)
+    Finder->addMatcher(
+        callExpr(callee(unresolvedLookupExpr(hasAnyDeclaration(
+                     functionDecl(hasName("::pthread_attr_setdetachstate"))))),
+                 argumentCountIs(2), unless(isExpansionInSystemHeader()))
+            .bind("attr"),
+        this);
   // Threads created with a PTHREAD_CREATE_DETACHED attribute start detached: the same as
   // pthread_create followed by pthread_detach. The global function only (not a namesake in a
   // namespace); the state argument decides (see isDetachedState).
@@ -166,6 +174,9 @@ bool ThreadDetachCheck::isDetachedState(const Expr *State, ASTContext &Ctx) {
     if (const IdentifierInfo *II = DRE->getDecl()->getIdentifier();
         II && II->getName() == DetachedStateName)
       return true;
+  // A state that depends on template arguments (`template <int State>`): the instantiations decide.
+  if (State->isValueDependent() || State->isTypeDependent())
+    return false;
   // Anything else that is a constant (a macro expanding to a number, a constexpr variable, a
   // constant conditional) is compared with the platform's value. A state only known at run time
   // is not reported: whether it detaches is not decided here.
@@ -227,7 +238,13 @@ void ThreadDetachCheck::noteCallable(const Expr *Callable, const SourceManager &
   const auto *Lambda = dyn_cast<LambdaExpr>(E);
   if (!Lambda)
     return;
+  llvm::SmallPtrSet<const ValueDecl *, 8> Captured;
+  bool ThisCaptured = false;
   for (const LambdaCapture &C : Lambda->captures()) {
+    if (C.capturesThis())
+      ThisCaptured = true;
+    else if (C.capturesVariable())
+      Captured.insert(C.getCapturedVar());
     SourceLocation Loc = threads::userLocation(SM, C.getLocation());
     if (C.capturesThis()) {
       if (C.getCaptureKind() == LCK_This) // [*this] copies the object: nothing dangles
@@ -249,20 +266,62 @@ void ThreadDetachCheck::noteCallable(const Expr *Callable, const SourceManager &
       noteArgument(VD->getInit(), SM);
     }
   }
+  // In a template as written, what a capture-default lambda uses with a dependent type is captured
+  // per instantiation only: read from the body, each at its first use (where an instantiation places
+  // the implicit capture), so that the notes do not depend on which occurrence is reported.
+  const CXXMethodDecl *CallOp = Lambda->getCallOperator();
+  if (Lambda->getCaptureDefault() == LCD_None || !CallOp || !CallOp->isDependentContext())
+    return;
+  llvm::SmallVector<const Stmt *, 32> Work{Lambda->getBody()};
+  while (!Work.empty()) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(S)) {
+      const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
+      if (VD && VD->hasLocalStorage() && !CallOp->Encloses(VD->getDeclContext()) &&
+          Lambda->getCaptureDefault() == LCD_ByRef && Captured.insert(VD).second)
+        diag(threads::userLocation(SM, DRE->getLocation()),
+             "%0 is captured by reference and may go out of scope while the detached thread "
+             "still runs",
+             DiagnosticIDs::Note)
+            << VD;
+    } else if (isa<CXXThisExpr>(S) && !ThisCaptured) {
+      ThisCaptured = true;
+      diag(threads::userLocation(SM, S->getBeginLoc()),
+           "the detached thread captures 'this'; the object may be destroyed while the thread "
+           "still runs",
+           DiagnosticIDs::Note);
+    }
+    // Children in reverse: the stack then yields them in source order.
+    llvm::SmallVector<const Stmt *, 8> Children(S->children());
+    Work.append(Children.rbegin(), Children.rend());
+  }
 }
 
 void ThreadDetachCheck::addDanglingNotes(const CXXMemberCallExpr *Call, const SourceManager &SM) {
   // The callable is visible when the detached thread is a temporary constructed right here, or a
   // local variable whose initializer constructs it.
   const Expr *Obj = threads::stripConstruction(Call->getImplicitObjectArgument());
-  const auto *Ctor = dyn_cast_or_null<CXXConstructExpr>(Obj);
-  if (!Ctor && Obj)
-    Ctor = dyn_cast_or_null<CXXConstructExpr>(localInitializer(Obj));
-  if (!Ctor || Ctor->getNumArgs() == 0 || Types.spawnedBy(Ctor) < 0)
+  const Expr *Init = Obj;
+  if (Obj && !isa<CXXConstructExpr, CXXUnresolvedConstructExpr>(Obj))
+    Init = localInitializer(Obj);
+  llvm::SmallVector<const Expr *, 4> Args;
+  if (const auto *Ctor = dyn_cast_or_null<CXXConstructExpr>(Init)) {
+    if (Types.spawnedBy(Ctor) < 0)
+      return;
+    Args.append(Ctor->arg_begin(), Ctor->arg_end());
+  } else if (!threads::unresolvedInitArgs(Init, Args) ||
+             threads::judgeDependentConstruction(Args, Types) != threads::DependentSpawn::Spawn) {
+    // In a template as written, a construction with dependent arguments is unresolved: its
+    // arguments are read as written, so the notes are the same as an instantiation's.
     return;
-  noteCallable(Ctor->getArg(0), SM);
-  for (unsigned I = 1; I < Ctor->getNumArgs(); ++I)
-    noteArgument(Ctor->getArg(I), SM);
+  }
+  if (Args.empty())
+    return;
+  noteCallable(Args[0], SM);
+  for (unsigned I = 1; I < Args.size(); ++I)
+    noteArgument(Args[I], SM);
 }
 
 void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
@@ -270,10 +329,11 @@ void ThreadDetachCheck::check(const MatchFinder::MatchResult &Result) {
     return;
   const SourceManager &SM = *Result.SourceManager;
   if (const auto *Call = Result.Nodes.getNodeAs<CXXMemberCallExpr>("detach")) {
-    // In a template whose thread is built from dependent arguments the callable (and so what it
-    // captures) is only known per instantiation: report from the instantiations, once.
-    if (dependsOnTemplateArguments(Call->getImplicitObjectArgument()))
-      return;
+    // In a template the call is resolved (and so matched) where the object's type is known to be
+    // a thread type, also when the object expression depends on template arguments
+    // (`this->m_thread` in a class template): judged as written, reported once with the
+    // instantiations (same place, same message). A `t.detach()` on a `T t` stays unresolved in the
+    // template and is judged per instantiation.
     SourceLocation Loc = threads::userLocation(SM, Call->getExprLoc());
     // Unevaluated sites are not remembered: a macro can hold both a probe in an unevaluated
     // operand and a real detach, which are reported at the same place (the macro's use).

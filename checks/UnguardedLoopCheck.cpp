@@ -41,6 +41,11 @@ constexpr llvm::StringLiteral SleepNoteC =
     "sleeps without looking at cancellation; wait on a condition variable with a timeout "
     "instead, so that a stop request wakes it";
 
+/// The members of std::atomic<bool> / std::atomic_flag that read the flag.
+constexpr llvm::StringLiteral AtomicReadMembers[] = {
+    "load", "exchange", "compare_exchange_weak", "compare_exchange_strong", "wait", "test",
+    "test_and_set"};
+
 /// Is \p T (through `_Atomic`) a boolean? For C's `atomic_bool` / `_Atomic _Bool` and the GNU
 /// `__atomic_*` builtins on a `bool`.
 bool isAtomicBoolValue(QualType T) {
@@ -136,17 +141,8 @@ public:
         Work.push_back({S, /*BreakOwned=*/true, nullptr});
     };
     // The condition is constant, but may still call something: `while ((void)poll(), true)`.
-    if (const auto *F = dyn_cast<ForStmt>(Loop)) {
-      Push(F->getBody());
-      Push(F->getInc());
-      Push(F->getCond());
-    } else if (const auto *W = dyn_cast<WhileStmt>(Loop)) {
-      Push(W->getBody());
-      Push(W->getCond());
-    } else if (const auto *D = dyn_cast<DoStmt>(Loop)) {
-      Push(D->getBody());
-      Push(D->getCond());
-    }
+    for (const Stmt *Part : loopRepeatedParts(Loop))
+      Push(Part);
     while (!Work.empty() && !done()) {
       Item It = Work.pop_back_val();
       visit(It);
@@ -192,13 +188,16 @@ private:
     return false;
   }
 
-  void checkArgs(const Expr *const *Args, unsigned N) {
+  /// \p AnyMayTakeToken: whether the callee may have a parameter receiving a token (see
+  /// mayBindToken); if not, an argument of a dependent type is not one.
+  void checkArgs(const Expr *const *Args, unsigned N, bool AnyMayTakeToken = true) {
     for (unsigned I = 0; I != N; ++I) {
       const Expr *A = Args[I];
       if (!A)
         continue;
       if (A->isTypeDependent()) {
-        Facts.Dependent = true;
+        if (AnyMayTakeToken)
+          Facts.Dependent = true; // it may be a token, depending on the template arguments
         continue;
       }
       if (Check.isCancellationType(A->getType()))
@@ -206,13 +205,87 @@ private:
     }
   }
 
+  /// A callee that clang left unresolved in a template. An overload set (`tether::sleep_for(ctx,
+  /// d)`, `pthread_testcancel()` with dependent arguments) is read through its candidates: one that
+  /// is a cancellation check makes the loop depend on the template arguments, a sleep gets its note,
+  /// and candidates that are all noreturn are an exit. A member or qualified name of a dependent
+  /// type (`tok.stop_requested()`, `flag.load()`, `T::poll()`) may be a check if it has the name of
+  /// one. Anything else (`fn()`, `t.poll()`) is not a cancellation check whatever the arguments are.
+  void visitUnresolvedCallee(const Expr *Callee) {
+    if (const auto *OE = dyn_cast<OverloadExpr>(Callee)) {
+      bool AllNoReturn = OE->getNumDecls() > 0;
+      bool Sleep = false;
+      // Argument-dependent lookup may add candidates: any of them may take a token.
+      const auto *ULE = dyn_cast<UnresolvedLookupExpr>(OE);
+      MayTakeToken = ULE && ULE->requiresADL();
+      for (const NamedDecl *D : OE->decls()) {
+        const FunctionDecl *Candidate = D->getUnderlyingDecl()->getAsFunction();
+        unsigned Flags = Candidate ? Check.classifyCallee(Candidate) : 0;
+        if (Candidate && !MayTakeToken)
+          MayTakeToken = llvm::any_of(Candidate->parameters(), [&](const ParmVarDecl *P) {
+            return mayBindToken(P->getType());
+          });
+        if (Flags & (UnguardedLoopCheck::CF_Cancellation | UnguardedLoopCheck::CF_AtomicRead |
+                     UnguardedLoopCheck::CF_AtomicReadFree))
+          Facts.Dependent = true;
+        Sleep |= (Flags & UnguardedLoopCheck::CF_Sleep) != 0;
+        AllNoReturn &= (Flags & UnguardedLoopCheck::CF_NoReturn) != 0;
+      }
+      if (Sleep)
+        Facts.Sleeps.push_back(Callee->getBeginLoc());
+      if (AllNoReturn && !isInAssertMacro(Callee->getBeginLoc(), Ctx.getSourceManager(),
+                                          Ctx.getLangOpts()))
+        Facts.HasExit = true;
+      return;
+    }
+    MayTakeToken = true; // a callable or member of unknown type
+    DeclarationName Name;
+    if (const auto *DM = dyn_cast<CXXDependentScopeMemberExpr>(Callee))
+      Name = DM->getMember();
+    else if (const auto *DR = dyn_cast<DependentScopeDeclRefExpr>(Callee))
+      Name = DR->getDeclName();
+    if (const IdentifierInfo *II = Name.getAsIdentifierInfo(); // null for an empty name
+        II && Check.mayBeCancellationName(II->getName()))
+      Facts.Dependent = true;
+  }
+
+  /// Can a parameter of type \p T receive a token or context (by value, reference or pointer)? A
+  /// cancellation type, or a bare template parameter (`T`, `const T &`, `Args &&...`); not a
+  /// `std::chrono::duration<Rep, Period>`.
+  bool mayBindToken(QualType T) {
+    T = T.getNonReferenceType();
+    if (T->isPointerType())
+      T = T->getPointeeType();
+    if (const auto *PE = T->getAs<PackExpansionType>())
+      T = PE->getPattern().getNonReferenceType();
+    return T->getAs<TemplateTypeParmType>() || Check.isCancellationType(T);
+  }
+
+  /// A condition (or an operand of `!`, `&&`, `||`) of a dependent type naming a variable or
+  /// member: `if (stop_)` on a `T stop_` may read an atomic<bool>.
+  void visitCondition(const Expr *Cond) {
+    if (!Cond)
+      return;
+    Cond = Cond->IgnoreParenImpCasts();
+    if (Cond->isTypeDependent() && isa<DeclRefExpr, MemberExpr, CXXDependentScopeMemberExpr,
+                                       DependentScopeDeclRefExpr>(Cond))
+      Facts.Dependent = true;
+  }
+
   void visitCall(const CallExpr *Call) {
     const Decl *CalleeD = Call->getCalleeDecl();
     const auto *FD = dyn_cast_or_null<FunctionDecl>(CalleeD);
     if (!FD) {
       const Expr *Callee = Call->getCallee();
-      if (!Callee || Callee->isTypeDependent()) {
+      if (!Callee) {
         Facts.Dependent = true;
+      } else if (Callee->isTypeDependent() || isa<OverloadExpr>(Callee->IgnoreParens())) {
+        // In a template as written: the callee is resolved per instantiation. It may be a
+        // cancellation check only if it has the name of one; an overloaded operator is not one, and
+        // does not observe the token it may be given.
+        if (isa<CXXOperatorCallExpr>(Call))
+          return;
+        visitUnresolvedCallee(Callee->IgnoreParens());
       } else {
         // A call through a pointer to a noreturn function type.
         QualType T = Callee->getType();
@@ -252,11 +325,21 @@ private:
           Facts.HasCancellation = true;
       }
     }
-    checkArgs(Call->getArgs(), Call->getNumArgs());
+    // `std::this_thread::sleep_for(interval_)`: no candidate takes a token, whatever the argument.
+    if (FD)
+      MayTakeToken = FD->isVariadic() || llvm::any_of(FD->parameters(), [&](const ParmVarDecl *P) {
+                       return mayBindToken(P->getType());
+                     });
+    else if (!Call->getCallee() || !(Call->getCallee()->isTypeDependent() ||
+                                     isa<OverloadExpr>(Call->getCallee()->IgnoreParens())))
+      MayTakeToken = true;
+    checkArgs(Call->getArgs(), Call->getNumArgs(), MayTakeToken);
   }
 
   void visit(const Item &It) {
     const Stmt *S = It.S;
+    if (const auto *E = dyn_cast<Expr>(S); E && E->isInstantiationDependent())
+      Facts.Pattern = true; // only a template as written holds dependent expressions
     // Code that never runs: unevaluated operands.
     if (isUnevaluatedOperandRoot(*S))
       return;
@@ -320,6 +403,12 @@ private:
     case Stmt::DoStmtClass:
     case Stmt::CXXForRangeStmtClass:
     case Stmt::SwitchStmtClass:
+      if (const auto *W = dyn_cast<WhileStmt>(S))
+        visitCondition(W->getCond());
+      else if (const auto *D = dyn_cast<DoStmt>(S))
+        visitCondition(D->getCond());
+      else if (const auto *F = dyn_cast<ForStmt>(S))
+        visitCondition(F->getCond());
       return children(It, /*BreakOwned=*/false);
 
     case Stmt::CXXTryStmtClass: {
@@ -353,11 +442,25 @@ private:
                IC && IC->getCastKind() == CK_AtomicToNonAtomic &&
                isAtomicBoolValue(IC->getSubExpr()->getType())) {
       Facts.HasCancellation = true; // C: `if (stop)` on an atomic_bool reads it
-    } else if (const auto *E = dyn_cast<Expr>(S); E && E->isTypeDependent()) {
-      // In a template: a dependent expression may turn out to be a cancellation check (a call, a
-      // conversion of an atomic<bool>) or an exit (a noreturn call). Instantiations decide.
-      Facts.Dependent = true;
+    } else if (const auto *U = dyn_cast<CXXUnresolvedConstructExpr>(S)) {
+      // `T(ctx)`, `Session(sock_)` in a template: a construction receiving what may be a token.
+      checkArgs(U->arg_begin(), U->getNumArgs());
+    } else if (const auto *PL = dyn_cast<ParenListExpr>(S)) {
+      checkArgs(const_cast<ParenListExpr *>(PL)->getExprs(), PL->getNumExprs()); // no const accessor
+    } else if (const auto *If = dyn_cast<IfStmt>(S)) {
+      visitCondition(If->getCond());
+    } else if (const auto *CO = dyn_cast<ConditionalOperator>(S)) {
+      visitCondition(CO->getCond());
+    } else if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->isLogicalOp()) {
+      visitCondition(BO->getLHS());
+      visitCondition(BO->getRHS());
+    } else if (const auto *UO = dyn_cast<UnaryOperator>(S); UO && UO->getOpcode() == UO_LNot) {
+      visitCondition(UO->getSubExpr());
     }
+    // Any other dependent expression (an operator on a `T`, a member of unknown type) is neither an
+    // exit nor a cancellation check as written: a template is judged as written unless its verdict
+    // hinges on a template argument (above: a call that may be a check, an argument that may be a
+    // token, a flag that may be atomic).
     children(It, It.BreakOwned);
   }
 
@@ -366,6 +469,7 @@ private:
   const Stmt *Loop;
   bool StopOnExit;
   UnguardedLoopCheck::LoopFacts Facts;
+  bool MayTakeToken = true; ///< Set by visitUnresolvedCallee for the call being visited.
   llvm::SmallVector<Item, 64> Work;
   std::deque<TryScope> Scopes; // Stable addresses.
   llvm::SmallPtrSet<const LabelStmt *, 4> Labels;
@@ -390,6 +494,12 @@ UnguardedLoopCheck::UnguardedLoopCheck(StringRef Name, ClangTidyContext *Context
        validateQualifiedNames(*this, "CancellationFunctions",
                               splitListOption(*this, "CancellationFunctions", CancellationFunctions)))
     Cancel.push_back(std::move(N));
+  for (const std::string &N : Cancel)
+    CancellationLastNames.insert(llvm::StringRef(N).rsplit("::").second.empty()
+                                     ? llvm::StringRef(N)
+                                     : llvm::StringRef(N).rsplit("::").second);
+  for (llvm::StringRef N : AtomicReadMembers)
+    CancellationLastNames.insert(N);
   CancellationNames = NameList(std::move(Cancel));
   SleepNames = NameList(validateQualifiedNames(
       *this, "SleepFunctions", splitListOption(*this, "SleepFunctions", SleepFunctions)));
@@ -438,9 +548,7 @@ unsigned UnguardedLoopCheck::classifyCallee(const FunctionDecl *FD) {
   if (const IdentifierInfo *II = FD->getIdentifier()) {
     StringRef N = II->getName();
     if (isa<CXXMethodDecl>(FD)) {
-      if (llvm::is_contained({"load", "exchange", "compare_exchange_weak",
-                              "compare_exchange_strong", "wait", "test", "test_and_set"},
-                             N))
+      if (llvm::is_contained(AtomicReadMembers, N))
         Flags |= CF_AtomicRead;
     } else if (FD->isInStdNamespace() &&
                llvm::is_contained({"atomic_load", "atomic_load_explicit", "atomic_exchange",
@@ -455,6 +563,10 @@ unsigned UnguardedLoopCheck::classifyCallee(const FunctionDecl *FD) {
   }
   It->second = Flags; // Nothing above inserted into the cache, so It is still valid.
   return Flags;
+}
+
+bool UnguardedLoopCheck::mayBeCancellationName(llvm::StringRef Name) const {
+  return CancellationLastNames.contains(Name);
 }
 
 bool UnguardedLoopCheck::isCancellationType(QualType T) {
@@ -531,6 +643,7 @@ UnguardedLoopCheck::Verdict UnguardedLoopCheck::judge(const Stmt *Loop, ASTConte
     return Verdict::Undecided; // A template pattern: its instantiations decide.
   Out.Keyword = loopKeyword(Loop);
   Out.Strict = Facts.HasExit;
+  Out.Pattern = Facts.Pattern;
   Out.Sleeps = std::move(Facts.Sleeps);
   return Verdict::Unguarded;
 }
@@ -549,7 +662,7 @@ void UnguardedLoopCheck::check(const MatchFinder::MatchResult &Result) {
     R.AnyGuarded = true;
   else if (V == Verdict::Undecided)
     R.AnyUndecided = true;
-  else if (!R.Unguarded)
+  else if (!R.Unguarded || (F.Pattern && !R.Unguarded->Pattern))
     R.Unguarded = std::move(F);
 }
 
@@ -568,6 +681,10 @@ void UnguardedLoopCheck::emit(const Finding &F, const SourceManager &SM) {
 
 void UnguardedLoopCheck::onEndOfTranslationUnit() {
   // A loop is reported once, however many times it was seen:
+  //  - a template as written whose verdict does not hinge on its arguments but that holds dependent
+  //    expressions (a call on a `T` that is no cancellation check): unguarded as written, whatever
+  //    its instantiations in this translation unit resolve those calls to (a TU without them must
+  //    come to the same verdict);
   //  - a template pattern that could not be judged (undecided): if some instantiation is
   //    unguarded;
   //  - otherwise (plain code, or a template judged by its pattern): if no occurrence is guarded.
@@ -575,7 +692,7 @@ void UnguardedLoopCheck::onEndOfTranslationUnit() {
   //    them, so this is the pattern's verdict.
   if (SM)
     for (const auto &[Key, R] : Loops)
-      if (R.Unguarded && (R.AnyUndecided || !R.AnyGuarded))
+      if (R.Unguarded && (R.Unguarded->Pattern || R.AnyUndecided || !R.AnyGuarded))
         emit(*R.Unguarded, *SM);
   Loops.clear();
   CalleeCache.clear();

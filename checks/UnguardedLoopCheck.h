@@ -7,6 +7,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringSet.h"
 #include <memory>
 #include <string>
 
@@ -27,11 +28,14 @@ namespace clang::tidy::tether {
 /// budget (see CheapEvaluation.h): a `while (slow())` whose constexpr `slow()` needs more steps is
 /// treated as an ordinary, non-constant condition.
 ///
-/// Templates are judged by their primary template; when that depends on template arguments, by
-/// the instantiations in the translation unit. Either way a loop is reported once. Pattern and
-/// instantiations are told apart without looking at ancestors (no parent map): a pattern whose
-/// verdict depends on template arguments is "undecided", and the other occurrences share its
-/// keyword location.
+/// Templates are judged as written (also when no translation unit instantiates them) unless the
+/// verdict hinges on a template argument: a call that may be a cancellation check (an overload set
+/// holding one, or a dependent member with the name of one), an argument whose type may be a token, a
+/// flag of a dependent type read as a condition, a dependent loop condition. Those are judged by the
+/// instantiations in the translation unit. Either way a loop is reported once. Pattern and
+/// instantiations are told apart without looking at ancestors (no parent map): a pattern holds
+/// dependent expressions, one whose verdict hinges on them is "undecided", and the other
+/// occurrences share its keyword location.
 class UnguardedLoopCheck : public ClangTidyCheck {
 public:
   UnguardedLoopCheck(StringRef Name, ClangTidyContext *Context);
@@ -51,6 +55,7 @@ public:
     bool HasExit = false;         ///< A way out that belongs to the loop.
     bool HasCancellation = false; ///< A cancellation check.
     bool Dependent = false;       ///< Something that may be either, depending on template args.
+    bool Pattern = false;         ///< Dependent expressions seen: a template as written.
     llvm::SmallVector<SourceLocation, 2> Sleeps;
   };
 
@@ -66,12 +71,17 @@ public:
   unsigned classifyCallee(const FunctionDecl *FD);
   bool isCancellationType(QualType T);
   bool isAtomicBoolLike(QualType T);
+  /// Could a call of a member or function named \p Name, on a type that depends on template
+  /// arguments, be a cancellation check? The last name component of a check or wait function
+  /// (built in or CancellationFunctions) or of an atomic read (`load`, `test`, ...).
+  bool mayBeCancellationName(llvm::StringRef Name) const;
 
 private:
   enum class Verdict { Bounded, Guarded, Unguarded, Undecided };
   struct Finding {
     SourceLocation Keyword;
     bool Strict = false; ///< StrictMode finding: the loop has exits but no cancellation check.
+    bool Pattern = false; ///< Judged as written in a template (it holds dependent expressions).
     llvm::SmallVector<SourceLocation, 2> Sleeps;
   };
   /// Every occurrence of one loop: the loop as written and, in a template, each instantiation
@@ -93,6 +103,7 @@ private:
   NameList CancellationNames;
   NameList SleepNames;
   NameList CancellationTypeNames;
+  llvm::StringSet<> CancellationLastNames; ///< For mayBeCancellationName.
 
   // Per translation unit.
   llvm::DenseMap<const FunctionDecl *, unsigned> CalleeCache;

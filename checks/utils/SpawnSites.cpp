@@ -101,6 +101,18 @@ void groupLimit(const Expr *Group, TetherSpawn &Out) {
   }
 }
 
+/// A call of tether::safe_go (resolved or not), with its context and component arguments.
+TetherSpawn safeGoSpawn(const CallExpr *Call) {
+  TetherSpawn T;
+  T.Call = Call;
+  T.Kind = SpawnKind::SafeGo;
+  if (Call->getNumArgs() > api::SafeGoContextArg)
+    T.Context = Call->getArg(api::SafeGoContextArg);
+  if (Call->getNumArgs() > api::SafeGoComponentArg)
+    T.Component = Call->getArg(api::SafeGoComponentArg);
+  return T;
+}
+
 } // namespace
 
 std::optional<GroupConstruction> readGroupConstruction(const CXXConstructExpr *E) {
@@ -144,12 +156,36 @@ std::optional<TetherSpawn> classifyTetherSpawn(const CallExpr *Call) {
   }
   if (!safeGo().matches(*FD))
     return std::nullopt;
-  T.Kind = SpawnKind::SafeGo;
-  if (Call->getNumArgs() > api::SafeGoContextArg)
-    T.Context = Call->getArg(api::SafeGoContextArg);
-  if (Call->getNumArgs() > api::SafeGoComponentArg)
-    T.Component = Call->getArg(api::SafeGoComponentArg);
-  return T;
+  return safeGoSpawn(Call);
+}
+
+std::optional<TetherSpawn> classifyUnresolvedTetherSpawn(const CallExpr *Call) {
+  const auto *OE = Call ? dyn_cast<OverloadExpr>(Call->getCallee()->IgnoreParens()) : nullptr;
+  const IdentifierInfo *II = OE ? OE->getName().getAsIdentifierInfo() : nullptr;
+  if (!II)
+    return std::nullopt;
+  TetherSpawn T;
+  T.Call = Call;
+  if (const auto *UME = dyn_cast<UnresolvedMemberExpr>(OE)) {
+    if (II->getName() == "spawn")
+      T.Kind = SpawnKind::GroupSpawn;
+    else if (II->getName() == "try_spawn")
+      T.Kind = SpawnKind::GroupTrySpawn;
+    else
+      return std::nullopt;
+    const CXXRecordDecl *RD = UME->getNamingClass();
+    if (!RD || !taskGroupType().matches(*RD) || UME->isImplicitAccess())
+      return std::nullopt;
+    T.Group = UME->getBase();
+    groupLimit(T.Group, T);
+    return T;
+  }
+  if (!llvm::any_of(OE->decls(), [](const NamedDecl *D) {
+        const FunctionDecl *FD = D->getUnderlyingDecl()->getAsFunction();
+        return FD && safeGo().matches(*FD);
+      }))
+    return std::nullopt;
+  return safeGoSpawn(Call);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,15 +449,7 @@ SourceLocation loopKeyword(const Stmt *Loop) {
   return Loop->getBeginLoc();
 }
 
-// ---------------------------------------------------------------------------------------------
-// LoopIndex.
-// ---------------------------------------------------------------------------------------------
-namespace {
-
-constexpr llvm::StringLiteral LoopID = "tether-loop-index";
-
-/// The parts of \p Loop that run once per iteration.
-llvm::SmallVector<const Stmt *, 4> repeatedParts(const Stmt *Loop) {
+llvm::SmallVector<const Stmt *, 4> loopRepeatedParts(const Stmt *Loop) {
   llvm::SmallVector<const Stmt *, 4> Parts;
   auto Add = [&](const Stmt *S) {
     if (S)
@@ -446,6 +474,13 @@ llvm::SmallVector<const Stmt *, 4> repeatedParts(const Stmt *Loop) {
   return Parts;
 }
 
+// ---------------------------------------------------------------------------------------------
+// LoopIndex.
+// ---------------------------------------------------------------------------------------------
+namespace {
+
+constexpr llvm::StringLiteral LoopID = "tether-loop-index";
+
 bool isLoopOrSwitch(const Stmt *S) {
   return isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt, SwitchStmt>(S);
 }
@@ -459,7 +494,7 @@ llvm::SmallVector<const Stmt *, 16> pathTo(const Stmt *Loop, const Stmt *Site) {
   };
   std::vector<Node> Nodes;
   llvm::SmallVector<int, 32> Work;
-  for (const Stmt *P : repeatedParts(Loop)) {
+  for (const Stmt *P : loopRepeatedParts(Loop)) {
     Nodes.push_back({P, -1});
     Work.push_back(static_cast<int>(Nodes.size()) - 1);
   }

@@ -61,6 +61,12 @@ struct TetherSpawn {
 /// anything else.
 std::optional<TetherSpawn> classifyTetherSpawn(const CallExpr *Call);
 
+/// Templates: classifies a call that clang left unresolved because its arguments depend on template
+/// arguments: `tether::safe_go(ctx, "name", [this] { ... })` (an overload set holding safe_go) or
+/// `group_.spawn(...)` / `group_.try_spawn(...)` on a task_group whose type does not depend on them.
+/// The call is the same whatever the arguments are. nullopt for anything else.
+std::optional<TetherSpawn> classifyUnresolvedTetherSpawn(const CallExpr *Call);
+
 /// The functions a spawn's callable argument \p Arg runs on the new thread, added to \p Out (as
 /// canonical declarations): a lambda's call operator, a function or member function named in it
 /// (`&Server::loop`, `worker`, also inside `std::bind(&Server::loop, this)`), the call operator of a
@@ -128,6 +134,11 @@ struct FanOut {
 /// Reads the loops that repeat \p Site (LoopIndex::loopsRepeating, loops the site leaves right after
 /// running excluded) and their trip counts.
 FanOut fanOut(const LoopIndex &Loops, const Stmt *Site, ASTContext &Ctx);
+
+/// The parts of \p Loop that run once per iteration: the condition (and its variable), the increment,
+/// the body; a range-for's loop variable and body. Shared by LoopIndex and tether-unguarded-loop's
+/// walk.
+llvm::SmallVector<const Stmt *, 4> loopRepeatedParts(const Stmt *Loop);
 
 /// The keyword a diagnostic about \p Loop points at (`for`, `while`, `do`).
 SourceLocation loopKeyword(const Stmt *Loop);

@@ -106,6 +106,55 @@ int ThreadTypeSet::spawnedBy(const CXXConstructExpr *E) {
   return exact(C->getParent());
 }
 
+DependentSpawn judgeDependentConstruction(llvm::ArrayRef<const Expr *> Args, ThreadTypeSet &Types) {
+  unsigned Plain = 0;
+  for (const Expr *A : Args)
+    if (!isa<PackExpansionExpr>(A))
+      ++Plain;
+  if (Plain >= 2)
+    return DependentSpawn::Spawn;
+  if (Args.empty())
+    return DependentSpawn::None;
+  const Expr *A = Args.front()->IgnoreParens();
+  if (isa<PackExpansionExpr>(A))
+    return DependentSpawn::Hinges; // (args...): none, a move or a spawn
+  if (!A->isTypeDependent())
+    return Types.isThreadValue(A->getType()) ? DependentSpawn::None : DependentSpawn::Spawn;
+  if (isa<LambdaExpr>(A) || A->isLValue())
+    return DependentSpawn::Spawn;
+  if (const auto *UO = dyn_cast<UnaryOperator>(A); UO && UO->getOpcode() == UO_AddrOf)
+    return DependentSpawn::Spawn;
+  return DependentSpawn::Hinges;
+}
+
+bool unresolvedInitArgs(const Expr *Init, llvm::SmallVectorImpl<const Expr *> &Args) {
+  if (!Init)
+    return false;
+  Init = Init->IgnoreParens();
+  if (const auto *U = dyn_cast<CXXUnresolvedConstructExpr>(Init)) {
+    // `std::thread{f, this}`: one InitListExpr holding the arguments.
+    if (U->isListInitialization() && U->getNumArgs() == 1)
+      if (const auto *IL = dyn_cast<InitListExpr>(U->getArg(0)))
+        return unresolvedInitArgs(IL, Args);
+    Args.append(U->arg_begin(), U->arg_end());
+    return true;
+  }
+  if (const auto *PL = dyn_cast<ParenListExpr>(Init)) {
+    for (unsigned I = 0; I < PL->getNumExprs(); ++I)
+      Args.push_back(PL->getExpr(I));
+    return true;
+  }
+  if (const auto *IL = dyn_cast<InitListExpr>(Init)) {
+    if (!IL->isTypeDependent() && !llvm::any_of(IL->inits(), [](const Expr *E) {
+          return E && E->isTypeDependent();
+        }))
+      return false;
+    Args.append(IL->inits().begin(), IL->inits().end());
+    return true;
+  }
+  return false;
+}
+
 const DeclContext *enclosingContextFromParents(const Stmt *S, ASTContext &Ctx) {
   DynTypedNode Node = DynTypedNode::create(*S);
   for (unsigned Depth = 0; Depth < 4096; ++Depth) {

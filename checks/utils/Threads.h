@@ -58,6 +58,26 @@ private:
   llvm::DenseMap<const CXXRecordDecl *, int> ExactCache, DerivedCache, InheritCache;
 };
 
+/// Templates: a construction of a thread type written in a template, whose arguments depend on template
+/// arguments (clang keeps it unresolved: CXXUnresolvedConstructExpr, or a ParenListExpr / InitListExpr
+/// initializing a variable, a member or a new-expression), is judged where it is written when the
+/// verdict does not hinge on a template argument.
+enum class DependentSpawn {
+  Spawn,  ///< starts a thread whatever the template arguments are
+  None,   ///< never does (no arguments: a default construction)
+  Hinges, ///< depends on the arguments (a one-argument construction may be a move)
+};
+/// The verdict for a construction of a thread type with \p Args (some of them type-dependent). Two or
+/// more arguments can only be a callable and its arguments. A single argument is a move only if it is
+/// an rvalue thread: a lambda, an address (`&C::run`) or an lvalue (a named parameter `f`, a member;
+/// a thread cannot be copied from an lvalue) is a callable; an rvalue of a dependent type
+/// (`std::forward<F>(f)`, `make()`) hinges, as does a lone pack expansion (`Args&&... args`).
+DependentSpawn judgeDependentConstruction(llvm::ArrayRef<const Expr *> Args, ThreadTypeSet &Types);
+/// The arguments of an initialization that clang left unresolved in a template (a ParenListExpr, an
+/// InitListExpr, a CXXUnresolvedConstructExpr, the list form's braces included); false if \p Init is
+/// none of these, or an InitListExpr whose inits are all non-dependent (then it was resolved).
+bool unresolvedInitArgs(const Expr *Init, llvm::SmallVectorImpl<const Expr *> &Args);
+
 /// The semantic context of the nearest declaration enclosing \p S, from the parent map. The first
 /// call builds clang's parent map over the whole translation unit: use it only as a rare fallback.
 const DeclContext *enclosingContextFromParents(const Stmt *S, ASTContext &Ctx);

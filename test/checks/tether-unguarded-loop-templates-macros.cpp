@@ -1,15 +1,16 @@
 // RUN: %check_tidy %s tether-unguarded-loop %t
 // clang-tidy drops identical diagnostics, the compiler plugin forwards each one: count them there
-// to be sure every loop is reported exactly once (15 = the CHECK-MESSAGES lines below).
+// to be sure every loop is reported exactly once (16 = the CHECK-MESSAGES lines below).
 // RUN: %clangxx -fsyntax-only -std=c++20 -I%tether_inputs -fplugin=%tether_plugin \
 // RUN:   '-fplugin-arg-tether-checks=-*,tether-unguarded-loop' %s 2>&1 \
 // RUN:   | grep -c 'warning: loop never' | FileCheck %s --check-prefix=ONCE
-// ONCE: {{^}}15{{$}}
+// ONCE: {{^}}16{{$}}
 
 // Templates are reported once, at the template, however often they are instantiated. A template
-// whose verdict does not depend on its arguments is judged by its definition (even if never
-// instantiated); one whose verdict does (a dependent condition, a call on a `T`) is judged by its
-// instantiations in the translation unit.
+// whose verdict does not hinge on its arguments is judged by its definition (even if never
+// instantiated); one whose verdict does (a dependent condition, a call on a `T` with the name of a
+// cancellation check, an argument that may be a token) is judged by its instantiations in the
+// translation unit. (tether-unguarded-loop-templates.cpp has more.)
 // Macros are reported at the user's spelling: the macro use for a loop written inside a macro
 // (once per use), the loop keyword for a loop passed as a macro argument.
 
@@ -40,9 +41,16 @@ template <class T> void forever_dependent(T t) {
   // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: loop never exits and never checks
 }
 
-// The verdict depends on T, and no instantiation exists: nothing to judge.
+// A call on a T that cannot be a cancellation check (not the name of one, no argument): judged as
+// written, also without an instantiation.
 template <class T> void dependent_not_instantiated(T t) {
   for (;;) { t.poll(); }
+  // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: loop never exits and never checks
+}
+// The verdict hinges on T (`t.stop_requested()` may be std::stop_token's), and no instantiation
+// exists: nothing to judge.
+template <class T> void hinges_not_instantiated(T t) {
+  for (;;) { if (t.stop_requested()) {} work(); }
 }
 
 // Generic over the context type: guarded once instantiated with a real context.
