@@ -113,7 +113,11 @@ public:
         continue;
       llvm::SmallString<256> Path(It->first.getName());
       SM.getFileManager().makeAbsolutePath(Path);
-      llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
+      // Only "." components: removing ".." lexically is wrong across symlinks (with a compiler
+      // named without a folder, libstdc++ is found as /lib/gcc/<triple>/12/../../../../include,
+      // /lib being a link to /usr/lib; lexically that is /include, which does not exist, so the
+      // entry never validated and the cache never hit).
+      llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/false);
       Deps[std::string(Path)] = contentHash(Buffer->getBuffer().str());
     }
   }
