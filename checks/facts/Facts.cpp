@@ -457,7 +457,9 @@ private:
 
   const TUFacts &P;
   const JudgeOptions &O;
-  std::map<std::string, bool> Startup, Short;
+  // Memos of one judgement: at most one entry per function / class of the program.
+  std::map<std::string, bool> Startup; // NOLINT(tether-unbounded-container): one per function
+  std::map<std::string, bool> Short;   // NOLINT(tether-unbounded-container): one per class
 };
 
 } // namespace
