@@ -164,7 +164,10 @@ UnboundedContainerCheck::UnboundedContainerCheck(StringRef Name, ClangTidyContex
     : ClangTidyCheck(Name, Context),
       AssociativeContainersRaw(Options.get("AssociativeContainers", DefaultAssociative)),
       QueueContainersRaw(Options.get("QueueContainers", DefaultQueue)),
-      IgnoredNamesRaw(Options.get("IgnoredNames", "")), FactsDir(Options.get("FactsDir", "")) {
+      IgnoredNamesRaw(Options.get("IgnoredNames", "")), FactsDir(Options.get("FactsDir", "")),
+      IgnoreCallableRegistriesRaw(Options.get("IgnoreCallableRegistries", "true")) {
+  IgnoreCallableRegistries = parseBoolOption(*this, "IgnoreCallableRegistries",
+                                             IgnoreCallableRegistriesRaw, /*Default=*/true);
   loadNames(*this, "AssociativeContainers", AssociativeContainersRaw, AssociativeNames);
   loadNames(*this, "QueueContainers", QueueContainersRaw, QueueNames);
   if (!IgnoredNamesRaw.empty())
@@ -176,6 +179,7 @@ void UnboundedContainerCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "QueueContainers", QueueContainersRaw);
   Options.store(Opts, "IgnoredNames", IgnoredNamesRaw);
   Options.store(Opts, "FactsDir", FactsDir);
+  Options.store(Opts, "IgnoreCallableRegistries", IgnoreCallableRegistriesRaw);
 }
 
 UnboundedContainerCheck::ContainerKind
@@ -274,6 +278,16 @@ void UnboundedContainerCheck::registerMatchers(MatchFinder *Finder) {
           .bind("constcast"),
       this);
   Finder->addMatcher(cxxForRangeStmt(hasRangeInit(Object)).bind("rangefor"), this);
+  // The call a reference is the object of, for the keys it adds (precision rule 1).
+  Finder->addMatcher(
+      callExpr(callee(expr(ignoringParenImpCasts(
+                   anyOf(memberExpr(hasObjectExpression(Object)),
+                         unresolvedMemberExpr(hasObjectExpression(Object)),
+                         cxxDependentScopeMemberExpr(hasObjectExpression(Object)))))))
+          .bind("call"),
+      this);
+  // Where the classes owning containers are instantiated (precision rule 4).
+  containers::InstanceIndex::registerMatchers(Finder, this);
 
   // size() as an operand of a comparison (a capacity guard), also inside simple arithmetic or
   // a cast; a comparison with 0 is an emptiness test, not a guard.
@@ -394,6 +408,10 @@ void UnboundedContainerCheck::check(const MatchFinder::MatchResult &Result) {
     return recordStructor(C, /*IsCtor=*/true);
   if (const auto *D = N.getNodeAs<CXXDestructorDecl>("dtor"))
     return recordStructor(D, /*IsCtor=*/false);
+  if (Instances.record(Result, [this](const CXXRecordDecl *RD) {
+        return !SM->isInSystemHeader(RD->getLocation());
+      }))
+    return;
   if (N.getNodeAs<Expr>("sizecmp")) {
     SizeCompared.insert(N.getNodeAs<Expr>("sizeref"));
     return;
@@ -402,6 +420,10 @@ void UnboundedContainerCheck::check(const MatchFinder::MatchResult &Result) {
   const auto *Ref = N.getNodeAs<Expr>("ref");
   if (!Ref)
     return;
+  if (const auto *Call = N.getNodeAs<Expr>("call")) {
+    CallOf[Ref] = Call;
+    return;
+  }
   const ValueDecl *D = refDecl(Ref);
   bool Associative = D && kindOfDecl(D) == ContainerKind::Associative;
   auto Classify = [&](MethodRole Role) {
@@ -429,8 +451,10 @@ void UnboundedContainerCheck::check(const MatchFinder::MatchResult &Result) {
       Name = DME->getMember();
     return recordUse(Ref, Classify(roleOfMember(Name)));
   }
-  if (N.getNodeAs<Expr>("subscript"))
+  if (const auto *Sub = N.getNodeAs<Expr>("subscript")) {
+    CallOf[Ref] = Sub;
     return recordUse(Ref, Classify(MethodRole::Subscript));
+  }
   if (N.getNodeAs<Expr>("assign"))
     return recordUse(Ref, UseKind::Bound);
   if (const auto *Cast = N.getNodeAs<ImplicitCastExpr>("constcast")) {
@@ -534,6 +558,21 @@ std::string UnboundedContainerCheck::nameForIgnoring(const ValueDecl *D) const {
   return Name;
 }
 
+bool UnboundedContainerCheck::isStartupRootFor(const FunctionDecl *F, const ValueDecl *D,
+                                                const CXXRecordDecl *Owner) const {
+  if (!containers::isStartupFunction(F))
+    return false;
+  const auto *Ctor = dyn_cast<CXXConstructorDecl>(F);
+  if (!Ctor)
+    return true; // main
+  // A constructor sets up the object it builds: the member's own object, or a registrar object the
+  // TU only ever makes as a static.
+  const CXXRecordDecl *Built = Ctor->getParent()->getDefinition();
+  if (isa<FieldDecl>(D) && Owner && Built == Owner->getDefinition())
+    return true;
+  return Built && Instances.isOnlyStatic(Built);
+}
+
 const CXXRecordDecl *UnboundedContainerCheck::ownerOf(const ValueDecl *D, bool IsField) {
   if (IsField)
     return cast<CXXRecordDecl>(cast<FieldDecl>(D)->getParent());
@@ -620,8 +659,37 @@ void UnboundedContainerCheck::recordFacts(bool EmitProbes) {
   tf::TUFacts &Out = tf::currentSink()->Facts;
   if (Out.TU.empty())
     Out.TU = positionOf(*SM, SM->getLocForStartOfFile(SM->getMainFileID())).File;
-  FactsCollector FC(const_cast<ASTContext &>(*Ctx), Out,
-                    [this](const ValueDecl *D) { return kindOfDecl(D) != ContainerKind::None; });
+  FactsCollector FC(const_cast<ASTContext &>(*Ctx), Out);
+  // Rule 3's roots as the per-TU rule has them: main, and the constructors of classes this TU makes
+  // only as static objects (a member's own constructor is already no growth site).
+  FC.IsStartupRoot = [this](const FunctionDecl *F) {
+    if (!containers::isStartupFunction(F))
+      return false;
+    const auto *Ctor = dyn_cast<CXXConstructorDecl>(F);
+    if (!Ctor)
+      return true;
+    const CXXRecordDecl *Built = Ctor->getParent()->getDefinition();
+    return Built && Instances.isOnlyStatic(Built);
+  };
+  // Rule 4's evidence: where the owning classes (and the classes holding them) are instantiated.
+  llvm::DenseSet<const CXXRecordDecl *> InstancesDone;
+  std::function<void(const CXXRecordDecl *)> AddInstances = [&](const CXXRecordDecl *RD) {
+    RD = RD ? RD->getDefinition() : nullptr;
+    if (!RD || !InstancesDone.insert(RD).second)
+      return;
+    std::string U = FC.usr(RD);
+    if (U.empty())
+      return;
+    tf::Class &Cls = Out.Classes[U];
+    Cls.Usr = U;
+    if (Cls.Name.empty())
+      Cls.Name = RD->getQualifiedNameAsString();
+    for (const containers::InstanceSite &S : Instances.sitesOf(RD)) {
+      Cls.Instances.insert({containers::toString(S.Storage).str(), S.Of ? FC.usr(S.Of) : std::string()});
+      if (S.Storage == containers::InstanceStorage::Member)
+        AddInstances(S.Of);
+    }
+  };
   llvm::DenseSet<const Expr *> Wanted;
   for (const Candidate &C : Candidates)
     if (auto It = Refs.find(C.D); It != Refs.end())
@@ -659,6 +727,8 @@ void UnboundedContainerCheck::recordFacts(bool EmitProbes) {
       FCn.Owner = FC.usr(Owner);
       FCn.OwnerName = Owner->getQualifiedNameAsString();
       FC.addOwnerClass(Owner);
+      if (C.IsField)
+        AddInstances(Owner);
     }
     FCn.File = P.File;
     FCn.Line = P.Line;
@@ -667,8 +737,8 @@ void UnboundedContainerCheck::recordFacts(bool EmitProbes) {
     FCn.Definition = Definition;
     FCn.Scope = VD && VD->isStaticLocal() ? nameForIgnoring(D).substr(0, nameForIgnoring(D).rfind("::"))
                                           : Where->getQualifiedNameAsString();
-    FCn.KeyEnumOrBool = FactsCollector::keyIsEnumOrBool(D->getType());
-    FCn.Callable = FactsCollector::elementIsCallable(D->getType());
+    FCn.KeyEnumOrBool = containers::hasBoundedKeyType(D->getType());
+    FCn.Callable = IgnoreCallableRegistries && containers::hasCallableElements(D->getType());
     if (auto It = Refs.find(D); It != Refs.end()) {
       for (const Expr *E : It->second) {
         RefRole Role = roleOfRef(D, C.IsField, Owner, E);
@@ -685,7 +755,7 @@ void UnboundedContainerCheck::recordFacts(bool EmitProbes) {
         S.Line = SP.Line;
         S.Column = SP.Column;
         if (Role == RefRole::Grow && FCn.Kind == "associative")
-          S.ConstantKey = FactsCollector::growthKeyIsConstant(const_cast<ASTContext &>(*Ctx), E);
+          S.ConstantKey = containers::growthHasConstantKey(CallOf.lookup(E), D->getType(), *Ctx);
         FCn.Sites.push_back(std::move(S));
       }
     }
@@ -728,8 +798,17 @@ void UnboundedContainerCheck::onEndOfTranslationUnit() {
     return;
   }
   bool UseProgram = !Sink && !FactsDir.empty() && Ctx && loadProgramVerdicts();
+
+  // A candidate that only grows, before the start-up rule (which needs a traversal of the TU).
+  struct Pending {
+    const ValueDecl *D;
+    const CXXRecordDecl *Owner;
+    llvm::SmallVector<const Expr *, 4> Growth;
+  };
+  std::vector<Pending> Verdicts;
   for (const Candidate &C : Candidates) {
     const ValueDecl *D = C.D;
+    // FactsDir: the containers a previous whole-program run knows get its verdict.
     if (UseProgram) {
       llvm::SmallString<128> Usr;
       if (!index::generateUSRForDecl(D, Usr) && ProgramKnown->count(std::string(Usr))) {
@@ -739,7 +818,10 @@ void UnboundedContainerCheck::onEndOfTranslationUnit() {
         const ValueDecl *Where = D;
         if (const auto *VD = dyn_cast<VarDecl>(D); VD && VD->getDefinition())
           Where = VD->getDefinition();
-        diag(SM->getFileLoc(Where->getLocation()), "%0") << It->second.Message;
+        SourceLocation Loc = userLocation(*SM, Where->getLocation());
+        if (!Reported.claim(Loc))
+          continue;
+        diag(Loc, "%0") << It->second.Message;
         unsigned Notes = 0;
         for (const auto &[File, Line, Column] : It->second.Sites) {
           if (Notes == ::tether::facts::MaxGrowthNotes)
@@ -763,7 +845,7 @@ void UnboundedContainerCheck::onEndOfTranslationUnit() {
       continue;
 
     bool Bounded = false;
-    llvm::SmallVector<SourceLocation, 4> Sites;
+    llvm::SmallVector<const Expr *, 4> Growth;
     auto RefsOfD = Refs.find(D); // not lookup(): that copies the vector
     if (RefsOfD == Refs.end())
       continue;
@@ -774,27 +856,68 @@ void UnboundedContainerCheck::onEndOfTranslationUnit() {
         break;
       }
       if (Role == RefRole::Grow)
-        Sites.push_back(SM->getFileLoc(E->getExprLoc()));
+        Growth.push_back(E);
     }
-    if (Bounded || Sites.empty())
+    if (Bounded || Growth.empty())
       continue;
 
+    // Precision rules (docs/checks/tether-unbounded-container.md).
+    QualType T = D->getType();
+    bool Associative = kindOfDecl(D) == ContainerKind::Associative;
+    // 2. A registry: the entries are handlers or callbacks, added by code.
+    if (IgnoreCallableRegistries && containers::hasCallableElements(T))
+      continue;
+    // 1. A bounded key domain: an enum or bool key, or only constant keys added.
+    if (Associative &&
+        (containers::hasBoundedKeyType(T) || llvm::all_of(Growth, [&](const Expr *E) {
+           return containers::growthHasConstantKey(CallOf.lookup(E), T, *Ctx);
+         })))
+      continue;
+    // 4. The owner is short-lived: only made as automatic variables, temporaries, or members of
+    // such classes.
+    if (C.IsField && Instances.isShortLived(Owner))
+      continue;
+    Verdicts.push_back({D, Owner, std::move(Growth)});
+  }
+
+  // 3. Start-up filling: every growth runs only in main, a constructor of the object being set up,
+  // or functions called only from those (outside event loops).
+  std::optional<containers::FunctionIndex> Functions;
+  if (!Verdicts.empty()) {
+    std::vector<const Stmt *> Watched;
+    for (const Pending &P : Verdicts)
+      Watched.insert(Watched.end(), P.Growth.begin(), P.Growth.end());
+    Functions.emplace(*Ctx, Watched);
+  }
+  auto FullyVisible = [this](const CXXRecordDecl *RD) { return isFullyVisible(RD); };
+  for (const Pending &P : Verdicts) {
+    auto IsRoot = [&](const FunctionDecl *F) { return isStartupRootFor(F, P.D, P.Owner); };
+    if (llvm::all_of(P.Growth, [&](const Expr *E) {
+          return containers::runsOnlyAtStartup(E, *Functions, IsRoot, FullyVisible);
+        }))
+      continue;
+
+    SourceLocation Loc = userLocation(*SM, P.D->getLocation());
+    if (!Reported.claim(Loc))
+      continue;
+    llvm::SmallVector<SourceLocation, 4> Sites;
+    for (const Expr *E : P.Growth)
+      Sites.push_back(userLocation(*SM, E->getExprLoc()));
     llvm::sort(Sites, [this](SourceLocation A, SourceLocation B) {
       return SM->isBeforeInTranslationUnit(A, B);
     });
     Sites.erase(std::unique(Sites.begin(), Sites.end()), Sites.end());
-    bool Queue = kindOfDecl(D) == ContainerKind::Queue;
-    SourceLocation Loc = SM->getFileLoc(D->getLocation());
+    bool Queue = kindOfDecl(P.D) == ContainerKind::Queue;
     if (Queue)
       diag(Loc, "%0 only grows: entries are pushed (%1 %plural{1:site|:sites}1) but never "
                 "popped, erased, cleared or size-checked; cap it: pop or drop entries once "
                 "size() reaches a limit")
-          << D << static_cast<unsigned>(Sites.size());
+          << P.D << static_cast<unsigned>(Sites.size());
     else
       diag(Loc, "%0 only grows: entries are inserted (%1 %plural{1:site|:sites}1) but never "
                 "erased, cleared or size-checked; bound it with 'tether::bounded_map' (capacity "
                 "+ LRU eviction) or erase entries")
-          << D << static_cast<unsigned>(Sites.size());
+          << P.D << static_cast<unsigned>(Sites.size());
     for (SourceLocation Site : Sites)
       diag(Site, "grows here", DiagnosticIDs::Note);
   }
@@ -811,6 +934,9 @@ void UnboundedContainerCheck::reset() {
   Refs.clear();
   Uses.clear();
   SizeCompared.clear();
+  CallOf.clear();
+  Instances.clear();
+  Reported.clear();
   InCtor.clear();
   InDtor.clear();
   SM = nullptr;

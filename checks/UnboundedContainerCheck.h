@@ -2,6 +2,8 @@
 #define TETHER_CHECKS_UNBOUNDEDCONTAINERCHECK_H
 
 #include "clang-tidy/ClangTidyCheck.h"
+#include "utils/ContainerEvidence.h"
+#include "utils/ReportOnce.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
@@ -22,7 +24,9 @@ namespace clang::tidy::tether {
 ///
 /// One matcher pass collects, per container declaration, every reference to it and the role of
 /// each reference (grows / bounds / neutral); a reference in a role we do not recognise counts as
-/// an escape, i.e. as possible bound evidence. The verdict is made in onEndOfTranslationUnit.
+/// an escape, i.e. as possible bound evidence. The verdict is made in onEndOfTranslationUnit, where
+/// the precision rules (utils/ContainerEvidence.h) exempt bounded key domains, registries of
+/// callables, start-up filling and containers of short-lived owners.
 class UnboundedContainerCheck : public ClangTidyCheck {
 public:
   UnboundedContainerCheck(StringRef Name, ClangTidyContext *Context);
@@ -59,6 +63,7 @@ private:
   enum class RefRole : uint8_t { Skip, Grow, Bound, Escape };
   RefRole roleOfRef(const ValueDecl *D, bool IsField, const CXXRecordDecl *Owner, const Expr *E);
   static const CXXRecordDecl *ownerOf(const ValueDecl *D, bool IsField);
+  bool isStartupRootFor(const FunctionDecl *F, const ValueDecl *D, const CXXRecordDecl *Owner) const;
   std::string nameForIgnoring(const ValueDecl *D) const;
 
   // Options.
@@ -66,6 +71,8 @@ private:
   std::string QueueContainersRaw;
   std::string IgnoredNamesRaw;
   std::string FactsDir;
+  std::string IgnoreCallableRegistriesRaw;
+  bool IgnoreCallableRegistries = true;
   llvm::StringSet<> AssociativeNames; // normalised: no leading "::"
   llvm::StringSet<> QueueNames;
   std::optional<llvm::Regex> IgnoredNames;
@@ -87,6 +94,10 @@ private:
   llvm::DenseMap<const ValueDecl *, llvm::SmallVector<const Expr *, 4>> Refs;
   llvm::DenseMap<const Expr *, UseKind> Uses;
   llvm::DenseSet<const Expr *> SizeCompared;
+  /// The call a growth reference is the object of (`m_.insert(...)`, `m_[k]`): for its keys.
+  llvm::DenseMap<const Expr *, const Expr *> CallOf;
+  containers::InstanceIndex Instances;
+  ReportOnce Reported;
   /// References inside a constructor / destructor body, mapped to that structor's class.
   llvm::DenseMap<const Expr *, const CXXRecordDecl *> InCtor, InDtor;
   /// Program-wide verdicts read from FactsDir: USR -> (message, growth sites "file:line:col").
@@ -97,7 +108,7 @@ private:
   std::optional<std::map<std::string, ProgramVerdict>> ProgramVerdicts;
   std::optional<std::set<std::string>> ProgramKnown; // every container USR the facts record
   const SourceManager *SM = nullptr;
-  const ASTContext *Ctx = nullptr;
+  ASTContext *Ctx = nullptr;
 };
 
 } // namespace clang::tidy::tether

@@ -4,9 +4,10 @@
 //
 // One walk over the TU's code outside system headers (template patterns, not instantiations, as
 // the check itself) records: the function enclosing each reference of interest (a lambda's body
-// is its own function, marked as a callback), call edges with "inside a loop" flags, functions
-// whose address escapes, and where the classes that own a container (directly, through a member or
-// a base) are instantiated.
+// is its own function, marked as a callback), call edges with "inside an event loop" flags, and
+// functions whose address escapes. The precision rules' evidence (constant keys, key types,
+// callable entries, instances) comes from the shared classifiers (utils/ContainerEvidence.h),
+// applied by the check.
 #ifndef TETHER_CHECKS_FACTS_FACTSCOLLECTOR_H
 #define TETHER_CHECKS_FACTS_FACTSCOLLECTOR_H
 
@@ -26,9 +27,7 @@ namespace clang::tidy::tether {
 
 class FactsCollector {
 public:
-  FactsCollector(ASTContext &Ctx, ::tether::facts::TUFacts &Out,
-                 std::function<bool(const ValueDecl *)> IsContainer)
-      : Ctx(Ctx), Out(Out), IsContainer(std::move(IsContainer)) {}
+  FactsCollector(ASTContext &Ctx, ::tether::facts::TUFacts &Out) : Ctx(Ctx), Out(Out) {}
 
   /// The USR of `D` ("" if it has none).
   std::string usr(const Decl *D);
@@ -41,29 +40,17 @@ public:
   std::string addFunction(const FunctionDecl *FD);
   /// Records the member functions and friends of a class owning a container.
   void addOwnerClass(const CXXRecordDecl *RD);
-  /// True if the class owns a container: a field of container type, or a member or base that does.
-  bool ownsContainer(const CXXRecordDecl *RD);
-
-  /// Evidence of the precision rules (simple local logic; see docs/checks/tether-unbounded-container.md).
-  /// Rule 1: the key of the growth through reference `Ref` is a compile-time constant (a literal, an
-  /// enumerator, a constexpr variable or any other constant expression).
-  static bool growthKeyIsConstant(ASTContext &Ctx, const Expr *Ref);
-  /// Rule 1: the container's key type is an enumeration or bool.
-  static bool keyIsEnumOrBool(QualType ContainerType);
-  /// Rule 2: the mapped type (maps) or element type (others) is callable: std::function (and the
-  /// other std function wrappers), a pointer to function or member function, a class with operator().
-  static bool elementIsCallable(QualType ContainerType);
+  /// Rule 3's roots: which constructors count as start-up code (the check's isStartupRootFor:
+  /// a constructor of a class this TU makes only as static objects, a registrar).
+  std::function<bool(const FunctionDecl *)> IsStartupRoot;
 
 private:
   friend class FactsWalker;
-  void addInstance(QualType T, const char *How, const CXXRecordDecl *In = nullptr);
 
   ASTContext &Ctx;
   ::tether::facts::TUFacts &Out;
-  std::function<bool(const ValueDecl *)> IsContainer;
   llvm::DenseMap<const Decl *, std::string> Usrs;
   llvm::DenseMap<const Expr *, const FunctionDecl *> Enclosing;
-  llvm::DenseMap<const CXXRecordDecl *, bool> Owns;
 };
 
 } // namespace clang::tidy::tether

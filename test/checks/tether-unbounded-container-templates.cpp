@@ -25,8 +25,9 @@ public:
   // CHECK-NOTES: :[[@LINE-1]]:44: note: grows here
 };
 int use_memo() {
-  Memo<int, int> a;
-  Memo<std::string, double> b;
+  // Static: long-lived owners (automatic ones would be short-lived, see -short-lived.cpp).
+  static Memo<int, int> a;
+  static Memo<std::string, double> b;
   a.put(1, 2);
   return a.get(1) + static_cast<int>(b.get("x"));
 }
@@ -87,7 +88,7 @@ public:
   // CHECK-NOTES: :[[@LINE-1]]:46: note: grows here
 };
 void use_index() {
-  Index i;
+  static Index i;
   i.add(std::string("a"));
   i.add("b");
   i.add2("c");
