@@ -71,10 +71,10 @@ void to_json(json &J, const TUFacts &F) {
   }
   json Functions = json::array();
   for (const auto &[Usr, Fn] : F.Functions) {
-    json Callers = json::array();
+    json Callers = json::array(), LoopCallers = json::array();
     for (const Call &C : Fn.Callers)
-      Callers.push_back(C.Loop ? json{{"usr", C.Caller}, {"loop", true}} : json{{"usr", C.Caller}});
-    json JF = {{"usr", Fn.Usr}, {"name", Fn.Name}};
+      (C.Loop ? LoopCallers : Callers).push_back(C.Caller);
+    json JF = {{"id", Fn.Usr}, {"name", Fn.Name}};
     if (!Fn.Class.empty())
       JF["class"] = Fn.Class;
     if (Fn.Constructor)
@@ -85,6 +85,8 @@ void to_json(json &J, const TUFacts &F) {
       JF["callback"] = true;
     if (!Callers.empty())
       JF["callers"] = std::move(Callers);
+    if (!LoopCallers.empty())
+      JF["loop_callers"] = std::move(LoopCallers);
     Functions.push_back(std::move(JF));
   }
   json Classes = json::array();
@@ -158,7 +160,7 @@ void from_json(const json &J, TUFacts &F) {
   }
   for (const json &JF : J.at("functions")) {
     Function Fn;
-    Fn.Usr = JF.at("usr").get<std::string>();
+    Fn.Usr = JF.at("id").get<std::string>();
     Fn.Name = field<std::string>(JF, "name");
     Fn.Class = field<std::string>(JF, "class");
     Fn.Constructor = field<bool>(JF, "constructor");
@@ -166,7 +168,10 @@ void from_json(const json &J, TUFacts &F) {
     Fn.Callback = field<bool>(JF, "callback");
     if (auto It = JF.find("callers"); It != JF.end())
       for (const json &JC : *It)
-        Fn.Callers.insert({JC.at("usr").get<std::string>(), field<bool>(JC, "loop")});
+        Fn.Callers.insert({JC.get<std::string>(), false});
+    if (auto It = JF.find("loop_callers"); It != JF.end())
+      for (const json &JC : *It)
+        Fn.Callers.insert({JC.get<std::string>(), true});
     F.Functions[Fn.Usr] = std::move(Fn);
   }
   for (const json &JC : J.at("classes")) {

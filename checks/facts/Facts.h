@@ -34,19 +34,23 @@
 //        "reportable", "error",         // a finding at the declaration survives NOLINT and the
 //                                       // header filter; WarningsAsErrors makes it an error
 //        "ignored",                     // its name matches the check's IgnoredNames
-//        "sites": [ { "kind": "grow"|"bound"|"escape", "function": USR ("" outside functions),
+//        "sites": [ { "kind": "grow"|"bound"|"escape", "function": ID ("" outside functions),
 //                     "file", "line", "column", "constant_key": bool } ] } ],
-//     "functions": [ {                  // functions that enclose a site, are called, or are special
-//        "usr", "name", "class",        // class USR for a member function
-//        "constructor", "main",         // evidence for rule 3
+//     "functions": [ {                  // functions that enclose a site, call or are called
+//        "id",                          // ID: xxh3 of the function's USR, 16 hex digits (compact:
+//                                       // the call graph names functions many times)
+//        "name",                        // qualified name, for messages
+//        "constructor", "main",         // rule 3's roots: main; a constructor of a class the TU
+//                                       // makes only as static objects (a registrar)
 //        "callback",                    // its address escapes (a lambda, a function passed as a
 //                                       // value): it may run per event, from a thread or a loop
-//        "callers": [ { "usr", "loop": bool } ] } ],   // call edges; loop: the call is in a loop
-//     "classes": [ {                    // classes that own a container
+//        "callers": [ID],               // call edges from code outside system headers
+//        "loop_callers": [ID] } ],      // calls inside an event loop (utils/ContainerEvidence.h)
+//     "classes": [ {                    // classes that own a container, or hold such a class
 //        "usr", "name",
-//        "needs_body": [USR],           // member and friend functions that must be defined somewhere
-//        "defined": [USR],              // those defined in this TU
-//        "friends": [USR],              // friend functions and classes
+//        "needs_body": [ID],            // member and friend functions that must be defined somewhere
+//        "defined": [ID],               // those defined in this TU
+//        "friends": [ID or USR],        // friend functions (ID) and classes (USR)
 //        "instances": [ { "how": "automatic"|"temporary"|"member"|"static"|"heap", "in": USR } ] } ]
 //   }
 //

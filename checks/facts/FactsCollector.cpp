@@ -7,6 +7,9 @@
 #include "clang/Basic/SourceManager.h"
 #include "clang/Index/USRGeneration.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/xxhash.h"
+
+#include <cstdio>
 
 namespace clang::tidy::tether {
 
@@ -27,8 +30,17 @@ std::string FactsCollector::usr(const Decl *D) {
   return Result;
 }
 
-std::string FactsCollector::addFunction(const FunctionDecl *FD) {
+std::string FactsCollector::functionId(const Decl *FD) {
   std::string U = usr(FD);
+  if (U.empty())
+    return U;
+  char Buf[17];
+  std::snprintf(Buf, sizeof Buf, "%016llx", static_cast<unsigned long long>(llvm::xxh3_64bits(U)));
+  return Buf;
+}
+
+std::string FactsCollector::addFunction(const FunctionDecl *FD) {
+  std::string U = functionId(FD);
   if (U.empty())
     return U;
   auto [It, Inserted] = Out.Functions.try_emplace(U);
@@ -45,6 +57,7 @@ std::string FactsCollector::addFunction(const FunctionDecl *FD) {
     } else {
       F.Name = MD->getQualifiedNameAsString();
       F.Class = usr(MD->getParent());
+      F.Class.clear(); // not needed by the judge: kept out of the facts to keep them small
     }
     F.Constructor = isa<CXXConstructorDecl>(MD) && IsStartupRoot && IsStartupRoot(MD);
   } else {
@@ -79,7 +92,7 @@ void FactsCollector::addOwnerClass(const CXXRecordDecl *RD) {
   auto Note = [&](const FunctionDecl *FD) {
     if (!NeedsBody(FD))
       return;
-    std::string F = usr(FD);
+    std::string F = functionId(FD);
     if (F.empty())
       return;
     C.NeedsBody.insert(F);
@@ -99,7 +112,7 @@ void FactsCollector::addOwnerClass(const CXXRecordDecl *RD) {
           ND = FTD->getTemplatedDecl();
         if (const auto *FD = dyn_cast<FunctionDecl>(ND)) {
           Note(FD);
-          C.Friends.insert(usr(FD));
+          C.Friends.insert(functionId(FD));
         }
       } else if (const TypeSourceInfo *TSI = Friend->getFriendType()) {
         if (const CXXRecordDecl *FR = TSI->getType()->getAsCXXRecordDecl())

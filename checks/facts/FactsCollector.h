@@ -36,6 +36,9 @@ public:
   void walk(const llvm::DenseSet<const Expr *> &Refs);
   /// The function (or lambda call operator) enclosing `Ref`, null at namespace scope.
   const FunctionDecl *enclosing(const Expr *Ref) const { return Enclosing.lookup(Ref); }
+  /// A function's id in the facts: the xxh3 hash of its USR, 16 hex digits (USRs of functions are
+  /// long and the call graph names each many times).
+  std::string functionId(const Decl *FD);
   /// Adds `FD` to the functions of the facts (name, class, constructor, main); returns its USR.
   std::string addFunction(const FunctionDecl *FD);
   /// Records the member functions and friends of a class owning a container.
