@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shlex
 import shutil
 import subprocess
@@ -40,10 +41,16 @@ def tu_commands(cdb_dir, n):
     return out
 
 
-def timed(cmd, cwd):
+def timed(cmd, cwd, cpu=None):
+    """Wall time and exit code; appends the child's CPU time (user + sys) to `cpu` if given."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t, r.returncode
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall, r.returncode
 
 
 def overhead(build, cdb_dir, n, reps):
@@ -56,10 +63,8 @@ def overhead(build, cdb_dir, n, reps):
             facts_dir = os.path.join(scratch, "facts")
             without, with_facts = [], []
             for _ in range(reps):
-                t, rc = timed(base, directory)
-                without.append(t)
-                t, rc2 = timed(base + ["-fplugin-arg-tether-facts-dir=" + facts_dir], directory)
-                with_facts.append(t)
+                timed(base, directory, without)  # CPU time: less noisy than wall on a shared machine
+                _, rc = timed(base + ["-fplugin-arg-tether-facts-dir=" + facts_dir], directory, with_facts)
             size = sum(os.path.getsize(os.path.join(facts_dir, p)) for p in os.listdir(facts_dir)) \
                 if os.path.isdir(facts_dir) else 0
             shutil.rmtree(facts_dir, ignore_errors=True)
@@ -112,14 +117,14 @@ def merge_time(build, m, reps):
             with open(os.path.join(scratch, "t%05d.json" % i), "w") as f:
                 f.write(text)
         tether = os.path.join(build, "bin", "tether")
-        times = []
+        times, cpu = [], []
         for _ in range(reps):
             t, rc = timed([tether, "check", "--facts", scratch, "--quiet", "--format", "json", "-o",
-                           os.path.join(scratch, "report.out")], scratch)
+                           os.path.join(scratch, "report.out")], scratch, cpu)
             if rc not in (0, 1):
                 sys.exit("tether check --facts failed with exit code %d" % rc)
             times.append(t)
-        return total, min(times)
+        return total, min(times), min(cpu)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -136,7 +141,7 @@ def main():
     build = os.path.abspath(a.build)
     if a.cdb_dir:
         rows = overhead(build, a.cdb_dir, a.tus, a.reps)
-        print("| TU | analysis (s) | with facts (s) | overhead | facts size |")
+        print("| TU | analysis, CPU (s) | with facts, CPU (s) | overhead | facts size |")
         print("|---|---:|---:|---:|---:|")
         for name, t0, t1, size, rc in rows:
             print("| %s | %.2f | %.2f | %+.1f%% | %.1f KB |" % (name, t0, t1, 100 * (t1 - t0) / t0, size / 1024))
@@ -146,10 +151,10 @@ def main():
         print("| **all %d** | %.2f | %.2f | %+.1f%% | median %.1f KB |" % (
             len(rows), t0, t1, 100 * (t1 - t0) / t0, sizes[len(sizes) // 2] / 1024))
     if a.synthetic:
-        total, t = merge_time(build, a.synthetic, a.reps)
+        total, t, cpu = merge_time(build, a.synthetic, a.reps)
         print()
-        print("merge + judge of %d synthetic facts files (%.1f MB, %.1f KB each): %.2f s (best of %d)" % (
-            a.synthetic, total / 1e6, total / a.synthetic / 1024, t, a.reps))
+        print("merge + judge of %d synthetic facts files (%.1f MB, %.1f KB each): %.2f s wall, %.2f s CPU "
+              "(best of %d)" % (a.synthetic, total / 1e6, total / a.synthetic / 1024, t, cpu, a.reps))
 
 
 if __name__ == "__main__":
