@@ -485,17 +485,7 @@ bool UnboundedContainerCheck::isFullyVisible(const CXXRecordDecl *RD) {
 // classes must themselves be fully visible).
 bool UnboundedContainerCheck::computeFullyVisible(const CXXRecordDecl *RD) {
   auto Defined = [](const FunctionDecl *FD) {
-    if (FD->isDeleted() || FD->isDefaulted() || FD->isPureVirtual() || FD->isDefined())
-      return true;
-    // The C++03 noncopyable idiom: a private copy constructor / copy assignment declared and
-    // deliberately never defined.
-    if (const auto *MD = dyn_cast<CXXMethodDecl>(FD); MD && MD->getAccess() == AS_private) {
-      if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(MD); Ctor && Ctor->isCopyConstructor())
-        return true;
-      if (MD->isCopyAssignmentOperator())
-        return true;
-    }
-    return false;
+    return !FactsCollector::needsBody(FD) || FD->isDefined();
   };
   for (const Decl *Member : RD->decls()) {
     if (Member->isImplicit())

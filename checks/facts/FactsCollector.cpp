@@ -3,7 +3,6 @@
 
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ExprCXX.h"
-#include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Index/USRGeneration.h"
 #include "llvm/ADT/SmallString.h"
@@ -67,6 +66,20 @@ std::string FactsCollector::addFunction(const FunctionDecl *FD) {
   return U;
 }
 
+bool FactsCollector::needsBody(const FunctionDecl *FD) {
+  if (FD->isDeleted() || FD->isDefaulted() || FD->isPureVirtual())
+    return false;
+  // The C++03 noncopyable idiom: a private copy constructor / copy assignment declared and
+  // deliberately never defined.
+  if (const auto *MD = dyn_cast<CXXMethodDecl>(FD); MD && MD->getAccess() == AS_private) {
+    if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(MD); Ctor && Ctor->isCopyConstructor())
+      return false;
+    if (MD->isCopyAssignmentOperator())
+      return false;
+  }
+  return true;
+}
+
 void FactsCollector::addOwnerClass(const CXXRecordDecl *RD) {
   RD = RD->getDefinition();
   if (!RD)
@@ -77,20 +90,8 @@ void FactsCollector::addOwnerClass(const CXXRecordDecl *RD) {
   tf::Class &C = Out.Classes[U];
   C.Usr = U;
   C.Name = RD->getQualifiedNameAsString();
-  auto NeedsBody = [](const FunctionDecl *FD) {
-    if (FD->isDeleted() || FD->isDefaulted() || FD->isPureVirtual())
-      return false;
-    // The C++03 noncopyable idiom: a private copy constructor / assignment never defined.
-    if (const auto *MD = dyn_cast<CXXMethodDecl>(FD); MD && MD->getAccess() == AS_private) {
-      if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(MD); Ctor && Ctor->isCopyConstructor())
-        return false;
-      if (MD->isCopyAssignmentOperator())
-        return false;
-    }
-    return true;
-  };
   auto Note = [&](const FunctionDecl *FD) {
-    if (!NeedsBody(FD))
+    if (!needsBody(FD))
       return;
     std::string F = functionId(FD);
     if (F.empty())
@@ -122,124 +123,42 @@ void FactsCollector::addOwnerClass(const CXXRecordDecl *RD) {
   }
 }
 
-// --- the walk ----------------------------------------------------------------------------------
-
-class FactsWalker : public RecursiveASTVisitor<FactsWalker> {
-  using Base = RecursiveASTVisitor<FactsWalker>;
-
-public:
-  FactsWalker(FactsCollector &C, const llvm::DenseSet<const Expr *> &Refs)
-      : C(C), SM(C.Ctx.getSourceManager()), Refs(Refs) {}
-
-  bool shouldVisitTemplateInstantiations() const { return false; }
-  bool shouldVisitImplicitCode() const { return false; }
-
-  bool TraverseDecl(Decl *D) {
-    if (!D)
-      return true;
-    if (!isa<TranslationUnitDecl>(D) && D->getLocation().isValid() && SM.isInSystemHeader(D->getLocation()))
-      return true;
-    const auto *FD = dyn_cast<FunctionDecl>(D);
-    if (!FD || !FD->doesThisDeclarationHaveABody())
-      return Base::TraverseDecl(D);
-    Frames.push_back({FD, 0});
-    bool R = Base::TraverseDecl(D);
-    Frames.pop_back();
-    return R;
-  }
-
-  bool TraverseLambdaExpr(LambdaExpr *LE) {
-    C.addFunction(LE->getCallOperator()); // marks it a callback
-    Frames.push_back({LE->getCallOperator(), 0});
-    bool R = Base::TraverseLambdaExpr(LE);
-    Frames.pop_back();
-    return R;
-  }
-
-  // Only loops that may run as long as the program (containers::isEventLoop): a counted loop
-  // or a range-for over a collection repeats a call a bounded number of times.
-#define TETHER_LOOP(Kind)                                                                          \
-  bool Traverse##Kind(Kind *S) {                                                                   \
-    bool Event = !Frames.empty() && containers::isEventLoop(S, C.Ctx);                             \
-    if (Event)                                                                                     \
-      ++Frames.back().Loops;                                                                       \
-    bool R = Base::Traverse##Kind(S);                                                              \
-    if (Event)                                                                                     \
-      --Frames.back().Loops;                                                                       \
-    return R;                                                                                      \
-  }
-  TETHER_LOOP(ForStmt)
-  TETHER_LOOP(WhileStmt)
-  TETHER_LOOP(DoStmt)
-  TETHER_LOOP(CXXForRangeStmt)
-#undef TETHER_LOOP
-
-  bool VisitMemberExpr(MemberExpr *ME) {
-    noteRef(ME);
-    return true;
-  }
-
-  bool VisitDeclRefExpr(DeclRefExpr *DRE) {
-    noteRef(DRE);
-    // A function named other than as the callee of a call: its address escapes (a callback,
-    // a thread body, an argument of std::bind).
-    if (const auto *FD = dyn_cast<FunctionDecl>(DRE->getDecl()); FD && !Callees.contains(DRE) && !inSystem(FD)) {
-      std::string U = C.addFunction(FD);
-      if (!U.empty())
-        C.Out.Functions[U].Callback = true;
-    }
-    return true;
-  }
-
-  bool VisitCallExpr(CallExpr *CE) {
-    if (const Expr *Callee = CE->getCallee()) {
-      Callee = Callee->IgnoreParenImpCasts();
-      if (const auto *DRE = dyn_cast<DeclRefExpr>(Callee))
-        Callees.insert(DRE);
-    }
-    edge(CE->getDirectCallee());
-    return true;
-  }
-
-  bool VisitCXXConstructExpr(CXXConstructExpr *CE) {
-    edge(CE->getConstructor());
-    return true;
-  }
-
-private:
-  bool inSystem(const Decl *D) const {
-    return D->getLocation().isValid() && SM.isInSystemHeader(D->getLocation());
-  }
-
-  void noteRef(const Expr *E) {
-    if (!Frames.empty() && Refs.contains(E))
-      C.Enclosing[E] = Frames.back().Fn;
-  }
-
-  void edge(const FunctionDecl *Target) {
-    if (!Target || Frames.empty() || inSystem(Target))
-      return;
-    if (const FunctionDecl *Pattern = Target->getTemplateInstantiationPattern())
-      Target = Pattern;
-    std::string Callee = C.addFunction(Target);
-    std::string Caller = C.addFunction(Frames.back().Fn);
-    if (!Callee.empty() && !Caller.empty() && Callee != Caller)
-      C.Out.Functions[Callee].Callers.insert({Caller, Frames.back().Loops > 0});
-  }
-
-  struct Frame {
-    const FunctionDecl *Fn;
-    unsigned Loops;
-  };
-  FactsCollector &C;
-  const SourceManager &SM;
-  const llvm::DenseSet<const Expr *> &Refs;
-  std::vector<Frame> Frames;
-  llvm::DenseSet<const DeclRefExpr *> Callees;
-};
+// --- the call graph ------------------------------------------------------------------------------
 
 void FactsCollector::walk(const llvm::DenseSet<const Expr *> &Refs) {
-  FactsWalker(*this, Refs).TraverseDecl(Ctx.getTranslationUnitDecl());
+  // One traversal of the TU (utils/ContainerEvidence.h's FunctionIndex, the per-TU rule 3's own
+  // index): every reference to a function with its enclosing function and event-loop flag, and the
+  // enclosing function of each reference of interest.
+  std::vector<const Stmt *> Watched(Refs.begin(), Refs.end());
+  containers::FunctionIndex Index(Ctx, Watched);
+  for (const Expr *E : Refs)
+    if (const FunctionDecl *F = Index.placeOf(E).Function)
+      Enclosing[E] = F;
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (const auto &[Callee, Uses] : Index.allUses()) {
+    const FunctionDecl *Target = Callee;
+    if (Target->getLocation().isValid() && SM.isInSystemHeader(Target->getLocation()))
+      continue; // the standard library's functions do not reach the program's containers
+    if (const FunctionDecl *Pattern = Target->getTemplateInstantiationPattern())
+      Target = Pattern;
+    std::string Id;
+    for (const containers::FunctionIndex::Use &U : Uses) {
+      if (U.DirectCall && !U.From && !U.StaticInit)
+        continue; // e.g. a default argument: no caller to record
+      if (Id.empty())
+        Id = addFunction(Target);
+      if (Id.empty())
+        break;
+      tf::Function &F = Out.Functions[Id];
+      if (!U.DirectCall) {
+        F.Callback = true; // its address escapes: a lambda, a callback, a thread body
+        continue;
+      }
+      std::string Caller = U.From ? addFunction(U.From) : std::string(); // "": a static initializer
+      if (Caller != Id)
+        F.Callers.insert({Caller, U.InEventLoop});
+    }
+  }
 }
 
 } // namespace clang::tidy::tether

@@ -2,10 +2,10 @@
 // tether-unbounded-container. Only used while a facts sink is installed, so single-TU routes pay
 // nothing for it.
 //
-// One walk over the TU's code outside system headers (template patterns, not instantiations, as
-// the check itself) records: the function enclosing each reference of interest (a lambda's body
-// is its own function, marked as a callback), call edges with "inside an event loop" flags, and
-// functions whose address escapes. The precision rules' evidence (constant keys, key types,
+// One traversal of the TU's code outside system headers (template patterns, not instantiations,
+// as the check itself: utils/ContainerEvidence.h's FunctionIndex) records: the function enclosing
+// each reference of interest (a lambda's body is its own function, marked as a callback), call
+// edges with "inside an event loop" flags, and functions whose address escapes. The precision rules' evidence (constant keys, key types,
 // callable entries, instances) comes from the shared classifiers (utils/ContainerEvidence.h),
 // applied by the check.
 #ifndef TETHER_CHECKS_FACTS_FACTSCOLLECTOR_H
@@ -41,6 +41,10 @@ public:
   std::string functionId(const Decl *FD);
   /// Adds `FD` to the functions of the facts (name, class, constructor, main); returns its USR.
   std::string addFunction(const FunctionDecl *FD);
+  /// Must `FD` (a member or friend function) have a body for its class to be fully seen? Not when
+  /// deleted, defaulted, pure virtual, or a private copy constructor / copy assignment (the C++03
+  /// noncopyable idiom).
+  static bool needsBody(const FunctionDecl *FD);
   /// Records the member functions and friends of a class owning a container.
   void addOwnerClass(const CXXRecordDecl *RD);
   /// Rule 3's roots: which constructors count as start-up code (the check's isStartupRootFor:
@@ -48,7 +52,6 @@ public:
   std::function<bool(const FunctionDecl *)> IsStartupRoot;
 
 private:
-  friend class FactsWalker;
 
   ASTContext &Ctx;
   ::tether::facts::TUFacts &Out;
