@@ -110,7 +110,7 @@ struct Call {
 struct Function {
   std::string Usr, Name, Class;
   bool Constructor = false, Main = false, Callback = false;
-  std::set<Call> Callers;
+  std::set<Call> Callers; // NOLINT(tether-unbounded-container): one program's call edges, one run
 };
 
 struct Instance {
@@ -119,18 +119,20 @@ struct Instance {
   bool operator<(const Instance &O) const { return std::tie(How, In) < std::tie(O.How, O.In); }
 };
 
+// Facts live for one TU's analysis or one judgement: their sets and maps hold what the program
+// has, once each, and are dropped with the run (hence the NOLINTs of the whole-program rule).
 struct Class {
   std::string Usr, Name;
-  std::set<std::string> NeedsBody, Defined, Friends;
-  std::set<Instance> Instances;
+  std::set<std::string> NeedsBody, Defined, Friends; // NOLINT(tether-unbounded-container): one run
+  std::set<Instance> Instances;                      // NOLINT(tether-unbounded-container): one run
 };
 
 // One TU's facts, or (after merge) the whole program's.
 struct TUFacts {
   std::string TU; // the TU's main file; "" for merged facts
-  std::map<std::string, Container> Containers;
-  std::map<std::string, Function> Functions;
-  std::map<std::string, Class> Classes;
+  std::map<std::string, Container> Containers; // NOLINT(tether-unbounded-container): one run
+  std::map<std::string, Function> Functions;   // NOLINT(tether-unbounded-container): one run
+  std::map<std::string, Class> Classes;        // NOLINT(tether-unbounded-container): one run
 
   bool empty() const { return Containers.empty(); }
 };
