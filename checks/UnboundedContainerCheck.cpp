@@ -441,16 +441,8 @@ void UnboundedContainerCheck::check(const MatchFinder::MatchResult &Result) {
     return UseKind::Neutral;
   };
 
-  if (const auto *Access = N.getNodeAs<Expr>("access")) {
-    DeclarationName Name;
-    if (const auto *ME = dyn_cast<MemberExpr>(Access))
-      Name = ME->getMemberDecl()->getDeclName();
-    else if (const auto *UME = dyn_cast<UnresolvedMemberExpr>(Access))
-      Name = UME->getMemberName();
-    else if (const auto *DME = dyn_cast<CXXDependentScopeMemberExpr>(Access))
-      Name = DME->getMember();
-    return recordUse(Ref, Classify(roleOfMember(Name)));
-  }
+  if (const auto *Access = N.getNodeAs<Expr>("access"))
+    return recordUse(Ref, Classify(roleOfMember(containers::memberName(Access))));
   if (const auto *Sub = N.getNodeAs<Expr>("subscript")) {
     CallOf[Ref] = Sub;
     return recordUse(Ref, Classify(MethodRole::Subscript));

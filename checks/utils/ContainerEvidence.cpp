@@ -105,6 +105,16 @@ QualType entryType(QualType Container) {
   return Args[Index].getAsType();
 }
 
+DeclarationName memberName(const Expr *Access) {
+  if (const auto *ME = dyn_cast_or_null<MemberExpr>(Access))
+    return ME->getMemberDecl()->getDeclName();
+  if (const auto *UME = dyn_cast_or_null<UnresolvedMemberExpr>(Access))
+    return UME->getMemberName();
+  if (const auto *DME = dyn_cast_or_null<CXXDependentScopeMemberExpr>(Access))
+    return DME->getMember();
+  return {};
+}
+
 // ---- Rule 1: bounded key domain ------------------------------------------------------------------
 
 bool isConstantKey(const Expr *Key, ASTContext &Ctx) {
@@ -226,14 +236,7 @@ bool growthKeys(const Expr *Growth, bool MapLike, llvm::SmallVectorImpl<const Ex
     Keys.push_back(Op->getArg(1));
     return true;
   }
-  DeclarationName Name;
-  const Expr *Callee = Call->getCallee()->IgnoreParenImpCasts();
-  if (const auto *ME = dyn_cast<MemberExpr>(Callee))
-    Name = ME->getMemberDecl()->getDeclName();
-  else if (const auto *UME = dyn_cast<UnresolvedMemberExpr>(Callee))
-    Name = UME->getMemberName();
-  else if (const auto *DME = dyn_cast<CXXDependentScopeMemberExpr>(Callee))
-    Name = DME->getMember();
+  DeclarationName Name = memberName(Call->getCallee()->IgnoreParenImpCasts());
   if (!Name.isIdentifier())
     return false;
   llvm::SmallVector<const Expr *, 4> Args;
@@ -320,6 +323,30 @@ bool hasBoundedKeyType(QualType Container) {
 
 namespace {
 
+/// Does \p Def declare a comparison (==, !=, <, <=>), as a member or a friend defined in it? Such a
+/// class is a value, and its operator() an accessor (i2pd's `Tag<N>::operator()()` returns its bytes).
+bool declaresComparison(const CXXRecordDecl *Def) {
+  for (const Decl *D : Def->decls()) {
+    if (const auto *FD = dyn_cast<FriendDecl>(D))
+      D = FD->getFriendDecl();
+    if (const auto *FTD = dyn_cast_or_null<FunctionTemplateDecl>(D))
+      D = FTD->getTemplatedDecl();
+    const auto *F = dyn_cast_or_null<FunctionDecl>(D);
+    if (!F)
+      continue;
+    switch (F->getOverloadedOperator()) {
+    case OO_EqualEqual:
+    case OO_ExclaimEqual:
+    case OO_Less:
+    case OO_Spaceship:
+      return true;
+    default:
+      break;
+    }
+  }
+  return false;
+}
+
 bool hasCallOperator(const CXXRecordDecl *RD, unsigned Depth) {
   if (!RD || Depth > 6)
     return false;
@@ -335,6 +362,8 @@ bool hasCallOperator(const CXXRecordDecl *RD, unsigned Depth) {
       return false;
     Def = Def->getDefinition();
   }
+  if (declaresComparison(Def))
+    return false;
   for (const Decl *D : Def->decls()) {
     if (const auto *FTD = dyn_cast<FunctionTemplateDecl>(D))
       D = FTD->getTemplatedDecl();

@@ -55,6 +55,10 @@ bool hasUniqueKeys(QualType T);
 /// specialization, or a dependent argument pack).
 QualType entryType(QualType Container);
 
+/// The member \p Access names: a MemberExpr, or in a template an UnresolvedMemberExpr or a
+/// CXXDependentScopeMemberExpr (`m_.insert` with a dependent `m_`); empty for anything else.
+DeclarationName memberName(const Expr *Access);
+
 // ---- Rule 1: bounded key domain ------------------------------------------------------------------
 
 /// Is \p Key a compile-time constant: a literal (also a string literal turned into std::string /
@@ -91,7 +95,8 @@ bool hasBoundedKeyType(QualType Container);
 /// Is a value of type \p T something to call: `std::function`, `std::move_only_function`,
 /// `std::copyable_function`, `std::function_ref`, `boost::function`, a pointer to function, a pointer to
 /// member function, a class with an `operator()` (a lambda's closure type, a functor; inherited ones
-/// count; an undefined specialization is judged by its template's pattern)? Also a pointer,
+/// count; an undefined specialization is judged by its template's pattern) unless the class also
+/// declares `==`, `!=`, `<` or `<=>` (a value whose operator() is an accessor, e.g. a hash tag)? Also a pointer,
 /// `std::unique_ptr` or `std::shared_ptr` to such a callable, and a `std::vector`, `std::list`,
 /// `std::deque` or `std::forward_list` of them (a list of callbacks per event).
 bool isCallableType(QualType T);

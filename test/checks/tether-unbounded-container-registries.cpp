@@ -113,7 +113,17 @@ class Sessions {
   std::map<Handler *, std::string> names_;
   // CHECK-MESSAGES: :[[@LINE-1]]:36: warning: 'names_' only grows
   // CHECK-MESSAGES-ALL: :[[@LINE-2]]:36: warning: 'names_' only grows
+  // A value type whose operator() is an accessor (i2pd's Tag<N>): comparable, so data.
+  struct Tag {
+    unsigned char bytes[32];
+    const unsigned char *operator()() const { return bytes; }
+    bool operator<(const Tag &o) const { return bytes[0] < o.bytes[0]; }
+  };
+  std::map<std::string, Tag> keys_;
+  // CHECK-MESSAGES: :[[@LINE-1]]:30: warning: 'keys_' only grows
+  // CHECK-MESSAGES-ALL: :[[@LINE-2]]:30: warning: 'keys_' only grows
 public:
+  void key(const std::string &n, const Tag &t) { keys_[n] = t; }
   void open(int id) {
     by_id_[id] = Session{id};
     owned_[id] = std::make_unique<Session>();
