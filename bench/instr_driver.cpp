@@ -9,9 +9,12 @@
 #include <tether/bounded_map.h>
 #include <tether/safe_go.h>
 #include <tether/task_group.h>
+#include <tether/worker_pool.h>
 
+#include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -68,7 +71,8 @@ using tmap = tether::bounded_map<std::uint64_t, std::uint64_t>;
 int main(int argc, char** argv) {
   static const char* const cases[] = {
       "safe_go/tether",       "safe_go/std_thread",      "task_group/tether",          "task_group/tbb",
-      "task_group/pool",      "bounded_map/tether/fits", "bounded_map/umap_mutex/fits", "bounded_map/tether/spills",
+      "task_group/pool",      "worker_pool/tether",      "worker_pool/pool_limit",     "worker_pool/tbb_arena",
+      "bounded_map/tether/fits", "bounded_map/umap_mutex/fits", "bounded_map/tether/spills",
       "bounded_map/umap_mutex/spills"};
   if (argc == 2 && std::strcmp(argv[1], "--list") == 0) {
     for (const char* c : cases) std::puts(c);
@@ -101,6 +105,27 @@ int main(int argc, char** argv) {
       pool.submit([&wg] { wg.done(); });
     }
     wg.wait();
+  } else if (c.starts_with("worker_pool/")) {
+    // As bench_worker_pool.cpp: hardware_concurrency() workers, a queue of kQueue, completion counted by the
+    // tasks; the pools are created inside the measured run (fixed cost: cancels out of the difference).
+    constexpr std::size_t kQueue = 1024;
+    const std::size_t workers = std::max(1U, std::thread::hardware_concurrency());
+    bench::wait_group wg;
+    wg.add(n);
+    const auto task = [&wg] { wg.done(); };
+    if (c == "worker_pool/tether") {
+      tether::worker_pool p(bg, "bench", {.workers = workers, .queue_capacity = kQueue});
+      for (std::size_t i = 0; i < n; ++i) p.submit(task);
+      wg.wait();
+    } else if (c == "worker_pool/pool_limit") {
+      bench::mutex_pool p(workers, kQueue + workers);
+      for (std::size_t i = 0; i < n; ++i) p.submit(task);
+      wg.wait();
+    } else {
+      tbb::task_arena a(static_cast<int>(workers));
+      for (std::size_t i = 0; i < n; ++i) a.enqueue(task);
+      wg.wait();
+    }
   } else if (c.starts_with("bounded_map/")) {
     const std::size_t keyspace = c.ends_with("/fits") ? kCapacity / 2 : kCapacity * 4;
     if (c.find("/tether/") != std::string::npos) {

@@ -6,7 +6,8 @@
 
 For each case of instr_driver, runs it under `valgrind --tool=callgrind` with COUNT and 2*COUNT
 operations and reports (Ir(2*COUNT) - Ir(COUNT)) / COUNT: the instructions one more operation costs,
-everything fixed (start-up, thread pool creation, map fill) cancelled out. --cache also simulates the
+everything fixed (start-up, thread pool creation, map fill) cancelled out. task_group is counted at two
+sizes, COUNT = 5*10^4 and 5*10^5 (so the runs span 10^5 and 10^6 tasks, the sizes of its target). --cache also simulates the
 caches (slower) and reports L1 data-cache misses per operation (callgrind's model of this CPU's caches),
 which is what separates an LRU map from a plain hash map. Callgrind runs one thread at a time, so for task_group the counts show the work
 per task, not contention or wake-up latency (those only the timings show).
@@ -20,7 +21,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-COUNTS = {"safe_go": 200, "task_group": 20000, "bounded_map": 200000}
+# Operations per run (the second run does twice as many). Several values: one row per value.
+COUNTS = {"safe_go": [200], "task_group": [50000, 500000], "worker_pool": [20000], "bounded_map": [200000]}
 
 
 def totals(driver, case, count, cache):
@@ -45,6 +47,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--bin", default=os.path.join(ROOT, "build-bench", "bin"))
     p.add_argument("--cache", action="store_true", help="also simulate caches: L1 data misses per op for bounded_map")
+    p.add_argument("--filter", help="only the cases matching this regex")
     a = p.parse_args()
     driver = os.path.join(a.bin, "instr_driver")
     if not os.access(driver, os.X_OK):
@@ -53,14 +56,18 @@ def main():
     print("| case | instructions / op |" + (" L1 data misses / op |" if a.cache else ""))
     print("|---|---|" + ("---|" if a.cache else ""))
     for case in cases:
-        n = COUNTS[case.split("/")[0]]
-        cache = a.cache and case.startswith("bounded_map/")
-        t1, t2 = totals(driver, case, n, cache), totals(driver, case, 2 * n, cache)
-        ir = (t2["Ir"] - t1["Ir"]) / n
-        row = f"| {case} | {ir:,.0f} |"
-        if a.cache:
-            row += f" {(t2['D1mr'] + t2['D1mw'] - t1['D1mr'] - t1['D1mw']) / n:.2f} |" if cache else " |"
-        print(row, flush=True)
+        if a.filter and not re.search(a.filter, case):
+            continue
+        counts = COUNTS[case.split("/")[0]]
+        for n in counts:
+            cache = a.cache and case.startswith("bounded_map/")
+            t1, t2 = totals(driver, case, n, cache), totals(driver, case, 2 * n, cache)
+            ir = (t2["Ir"] - t1["Ir"]) / n
+            label = case if len(counts) == 1 else f"{case} (n: {n:,} -> {2 * n:,})"
+            row = f"| {label} | {ir:,.0f} |"
+            if a.cache:
+                row += f" {(t2['D1mr'] + t2['D1mw'] - t1['D1mr'] - t1['D1mw']) / n:.2f} |" if cache else " |"
+            print(row, flush=True)
 
 
 if __name__ == "__main__":

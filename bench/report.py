@@ -26,7 +26,14 @@ TOPICS = OrderedDict([
     ("task_group", {
         "subjects": ["tether", "tether_limit", "tether_notrack"],
         "peers": ["tbb", "pool", "pool_limit", "std_async"],
-        "targets": [("tether", "tbb", r"^empty/", 1.00, "task_group empty tasks at least as fast as oneTBB")],
+        "targets": [("tether", "tbb", r"^empty/n:(100000|1000000)$", 1.50,
+                     "task_group empty tasks within 1.5x of oneTBB at 10^5 and 10^6 tasks")],
+    }),
+    ("worker_pool", {
+        "subjects": ["tether"],
+        "peers": ["pool_limit", "tbb_arena"],
+        "targets": [("tether", "pool_limit", r".", 1.00,
+                     "worker_pool at least as fast as the bounded mutex + condition-variable pool")],
     }),
     ("bounded_map", {
         "subjects": ["tether", "tether_1shard"],

@@ -11,7 +11,7 @@
 # Environment: REPS (repetitions, default 5; --quick: 2), MIN_TIME (seconds per repetition, default 0.2;
 # --quick: 0.05), TETHER_BENCH_DIR (default build-bench), TETHER_MAIN_BUILD (default build, for tidy),
 # TIDY_FILES (generated files per corpus size for tidy_profile.py, default 6).
-# About 5 minutes on the loaded 2-core bench machine, plus 2-4 for tidy_profile; --quick about 3.
+# 7-15 minutes on the loaded 2-core bench machine, plus 2-4 for tidy_profile; --quick about 3.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bdir="${TETHER_BENCH_DIR:-$root/build-bench}"
@@ -52,7 +52,7 @@ mkdir -p "$out"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out/machine.txt"
 
-for b in safe_go task_group bounded_map; do
+for b in safe_go task_group worker_pool bounded_map; do
   # safe_go is cheap per repetition and its target (1.1x) is tight: three times the repetitions.
   r="$reps"; [ "$b" = safe_go ] && r=$((reps * 3))
   echo "== bench_$b (repetitions $r, min_time ${min_time}s, interleaved) =="
@@ -72,7 +72,7 @@ done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/machine.txt"
 
 jsons=()
-for b in safe_go task_group bounded_map; do [ -s "$out/$b.json" ] && jsons+=("$out/$b.json"); done
+for b in safe_go task_group worker_pool bounded_map; do [ -s "$out/$b.json" ] && jsons+=("$out/$b.json"); done
 echo
 echo "== ratios (real time) =="
 python3 "$root/bench/report.py" "${jsons[@]}" | tee "$out/report.md"

@@ -10,8 +10,9 @@ PACKAGES=(
   libgrpc++-dev libprotobuf-dev
   # build + runtime dependencies
   cmake ninja-build python3 nlohmann-json3-dev libgtest-dev libgmock-dev
-  # benchmarks: Google Benchmark, and oneTBB only as a peer to compare against
-  libbenchmark-dev libtbb-dev
+  # benchmarks: Google Benchmark, and oneTBB only as a peer to compare against; valgrind for the
+  # instruction counts (bench/instructions.py: hardware counters are not available in every VM)
+  libbenchmark-dev libtbb-dev valgrind
   # tether check's tests validate its SARIF against the official schema
   python3-jsonschema
 )

@@ -5,6 +5,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
 
 namespace tether::detail {
 
@@ -23,6 +26,19 @@ std::uint32_t fork_generation() noexcept;
 // Keeps an abandoned pre-fork object reachable (leak checkers scan globals) without ever destroying it: its
 // locks may be held by threads that do not exist in the child.
 void keep_forever(const void* p) noexcept;
+
+// In a forked child: abandons `*slot` (kept reachable by keep_forever, never destroyed) and installs a fresh,
+// default-constructed T. Aborts if the child is out of memory (it could not run the runtime anyway).
+template <class T>
+void replace_in_child(T*& slot) noexcept {
+  T* fresh = new (std::nothrow) T;
+  if (fresh == nullptr) {
+    std::fputs("tether: out of memory rebuilding the pool in a forked child\n", stderr);
+    std::abort();
+  }
+  keep_forever(slot);
+  slot = fresh;
+}
 
 // The parts of the runtime, in the order their prepare hooks run (parent and child hooks run the same order;
 // the locks they take are never held while taking another's).

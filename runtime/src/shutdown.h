@@ -30,6 +30,6 @@ std::uint64_t own_thread_task() noexcept;
 namespace tether::detail {
 // Stops the pool; joins its workers only if `join` (no task left running). Never joins the calling thread.
 void pool_shutdown(bool join) noexcept;
-// Appends the ids of the group tasks running on the calling thread (nested by work-helping) (pool.cpp).
+// Appends the ids of the group tasks running on the calling thread (nested by work-helping) (task_group.cpp).
 void own_group_tasks(std::vector<std::uint64_t>& out);
 }  // namespace tether::detail

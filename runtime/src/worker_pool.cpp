@@ -1,15 +1,23 @@
 // worker_pool: N safe_go workers and a bounded FIFO queue under one mutex.
 //
-// One mutex guards the queue, the reservation count, the counters and the per-worker slots; three
-// condition variables wait on it: `room` (submitters waiting for a free queue slot; also woken by the
-// pool's context), `work` (idle workers; also woken by their own context) and `done` (shutdown waiting for
-// the workers to end). A submit reserves a slot under the lock, builds the type-erased body outside it (the
-// copy/move of the caller's callable may throw, or take long), then queues it: so a rejected or throwing
-// submit leaves the callable untouched and the queue never exceeds its capacity. Task bodies, their
-// destruction, and the error hook always run outside the lock.
+// One mutex guards the queue, the reservation count, the counters and the per-worker slots. Three condition
+// variables wait on it: `room` (submitters waiting for a free queue slot), `work` (idle workers) and `done`
+// (shutdown waiting for the workers to end). `room` and `work` are plain std::condition_variables, woken on
+// cancellation by one stop_callback per pool (and one per worker for the worker's own context), and
+// signalled per task only when someone waits on them (counted under the mutex).
+//
+// Locks per task: the worker takes one (it records a task's outcome in the critical section that takes the
+// next task). A submit whose callable is small and nothrow-constructible (stored inline by task_fn: it
+// cannot throw or allocate) takes one: reserve, build and queue together (pool_submit_inline). Any other
+// submit takes two: it reserves a slot under the lock, builds the type-erased body outside it (the
+// copy/move of the caller's callable may throw, or take long), then queues it. Either way a rejected or
+// throwing submit leaves the callable untouched and the queue never exceeds its capacity. Task bodies,
+// their destruction, and the error hook always run outside the lock. (Per-task costs: docs/performance.md,
+// "worker_pool".)
 #include <tether/safe_go.h>
 #include <tether/worker_pool.h>
 
+#include "coarse_clock.h"
 #include "error_report.h"
 #include "shutdown.h"
 
@@ -17,7 +25,9 @@
 #include <cstdio>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 
 namespace tether {
@@ -53,20 +63,36 @@ struct worker_pool_state {
   cancel_fn cancel;
 
   mutable std::mutex m;
-  std::condition_variable_any room;
-  std::condition_variable_any work;
+  std::condition_variable room;      // waits re-check ctx: on_cancel wakes them
+  std::condition_variable work;
   std::condition_variable_any done;
   std::deque<queued> q;               // guarded by m
   std::size_t reserved = 0;           // guarded by m: slots taken by submits still building their body
   bool closed = false;                // guarded by m: shutdown() called
   std::size_t live_workers = 0;       // guarded by m
   std::size_t blocked_workers = 0;    // guarded by m: workers blocked in submit() on this pool
+  std::size_t idle_workers = 0;       // guarded by m: workers waiting on `work` (a push signals only if > 0)
+  std::size_t room_waiters = 0;       // guarded by m: submitters waiting on `room` (a pop signals only if > 0)
   std::vector<worker_slot> slots;     // guarded by m
   std::size_t running = 0;            // guarded by m
   std::uint64_t completed = 0, failed = 0, rejected = 0, dropped = 0;  // guarded by m
 
   std::mutex shutdown_m;              // serializes shutdown() calls and the destructor
   std::vector<task> handles;          // guarded by shutdown_m
+
+  // Wakes every waiter on `room` and `work` when ctx is cancelled (the parent, process exit, a cancel-mode
+  // shutdown): one stop_callback per pool rather than one per wait (what condition_variable_any's
+  // stop_token waits register). Runs on the cancelling thread, which never holds `m`. Last member: it is
+  // deregistered before the rest is destroyed.
+  struct wake_all {
+    worker_pool_state* st;
+    void operator()() const noexcept {
+      { std::lock_guard lk(st->m); }  // a waiter is either before its check (and sees ctx cancelled) or waiting
+      st->room.notify_all();
+      st->work.notify_all();
+    }
+  };
+  std::optional<std::stop_callback<wake_all>> on_cancel;
 
   bool accepting() const { return !closed && !ctx.cancelled(); }
   bool has_room() const { return q.size() + reserved < capacity; }
@@ -105,18 +131,45 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
     std::lock_guard lk(st.m);
     st.slots[index].task_id = own_thread_task();
   }
+  // The worker's own context may be cancelled apart from the pool's (its safe_go task): wake it then too.
+  const auto wake_self = [&st] {
+    { std::lock_guard lk(st.m); }
+    st.work.notify_all();
+  };
+  std::stop_callback<decltype(wake_self)> on_own_cancel(own.stop_token(), wake_self);
+  // The previous task's outcome is recorded in the same critical section that takes the next task: one
+  // lock per task on the worker's side.
+  bool finished = false;  // a task ran since the last lock
+  bool ok = true;
   for (;;) {
     worker_pool_state::queued item;
-    std::deque<worker_pool_state::queued> drop;
+    // Constructed only when dropping: a std::deque allocates even when empty.
+    std::optional<std::deque<worker_pool_state::queued>> drop;
     bool stop = false;
+    bool wake_submitter = false;
+    // Read before locking (a clock read is not free on every VM; keep it out of the critical section): the
+    // task starts after this, so the straggler age derived from it is never understated.
+    auto started = coarse_now();
     {
       std::unique_lock lk(st.m);
-      st.work.wait(lk, own.stop_token(), [&] {
-        return !st.q.empty() || (st.closed && st.reserved == 0) || st.ctx.cancelled();
-      });
+      if (finished) {
+        --st.running;
+        ++(ok ? st.completed : st.failed);
+        st.slots[index].busy = false;
+        finished = false;
+      }
+      const auto ready = [&] {
+        return !st.q.empty() || (st.closed && st.reserved == 0) || st.ctx.cancelled() || own.cancelled();
+      };
+      if (!ready()) {
+        ++st.idle_workers;
+        st.work.wait(lk, ready);
+        --st.idle_workers;
+        started = coarse_now();  // after sleeping: only on this (already slow) path
+      }
       if (st.ctx.cancelled() || own.cancelled()) {
-        drop.swap(st.q);
-        st.dropped += drop.size();
+        drop.emplace().swap(st.q);
+        st.dropped += drop->size();
         stop = true;
       } else if (st.q.empty()) {
         stop = true;  // closed and drained
@@ -127,15 +180,16 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
         auto& slot = st.slots[index];
         slot.busy = true;
         slot.where = item.where;
-        slot.started = std::chrono::steady_clock::now();
+        slot.started = started;  // a straggler's age: never understated (coarse_clock.h)
+        wake_submitter = st.room_waiters != 0;
       }
     }
     if (stop) {
-      drop.clear();  // destroy the dropped bodies outside the lock
+      drop.reset();  // destroy the dropped bodies outside the lock
       break;
     }
-    st.room.notify_one();
-    bool ok = true;
+    if (wake_submitter) st.room.notify_one();
+    ok = true;
     try {
       item.fn(st.ctx);
     } catch (...) {
@@ -143,12 +197,7 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
       report_failure(st, st.slots[index].task_id, item.where, std::current_exception());
     }
     item.fn = task_fn();  // the body's captures are gone before the task counts as finished
-    {
-      std::lock_guard lk(st.m);
-      --st.running;
-      ++(ok ? st.completed : st.failed);
-      st.slots[index].busy = false;
-    }
+    finished = true;
   }
   tl_pool = nullptr;
   std::lock_guard lk(st.m);
@@ -157,8 +206,10 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
 
 }  // namespace
 
-bool pool_reserve(worker_pool_state& st, bool block) {
-  std::unique_lock lk(st.m);
+namespace {
+
+// Takes a queue slot (counts it in `reserved`) with `lk` held on st.m; see pool_reserve.
+bool reserve_locked(worker_pool_state& st, std::unique_lock<std::mutex>& lk, bool block) {
   if (st.accepting() && st.has_room()) {
     ++st.reserved;
     return true;
@@ -176,13 +227,39 @@ bool pool_reserve(worker_pool_state& st, bool block) {
     }
     ++st.blocked_workers;
   }
-  st.room.wait(lk, st.ctx.stop_token(), [&] { return !st.accepting() || st.has_room(); });
+  ++st.room_waiters;
+  st.room.wait(lk, [&] { return !st.accepting() || st.has_room(); });
+  --st.room_waiters;
   if (self) --st.blocked_workers;
   if (!st.accepting() || !st.has_room()) {
     ++st.rejected;
     return false;
   }
   ++st.reserved;
+  return true;
+}
+
+}  // namespace
+
+bool pool_reserve(worker_pool_state& st, bool block) {
+  std::unique_lock lk(st.m);
+  return reserve_locked(st, lk, block);
+}
+
+bool pool_submit_inline(worker_pool_state& st, bool block, task_builder build, void* fn, std::source_location where) {
+  bool wake = false;
+  {
+    std::unique_lock lk(st.m);
+    if (!reserve_locked(st, lk, block)) return false;
+    // The reservation is used at once (nobody saw it). If the queue cannot grow (bad_alloc), nothing was
+    // queued and the caller's callable is untouched.
+    --st.reserved;
+    st.q.emplace_back();
+    build(fn, st.q.back().fn);
+    st.q.back().where = where;
+    wake = st.idle_workers != 0;
+  }
+  if (wake) st.work.notify_one();
   return true;
 }
 
@@ -197,6 +274,7 @@ void pool_unreserve(worker_pool_state& st) noexcept {
 
 void pool_push(worker_pool_state& st, task_fn fn, std::source_location where) noexcept {
   bool queued = false;
+  bool wake = false;
   {
     std::lock_guard lk(st.m);
     --st.reserved;
@@ -205,12 +283,14 @@ void pool_push(worker_pool_state& st, task_fn fn, std::source_location where) no
     } else {
       st.q.push_back(worker_pool_state::queued{std::move(fn), where});
       queued = true;
+      // A worker that is not waiting yet checks the queue under the lock before it waits: it sees this task.
+      wake = st.idle_workers != 0;
     }
   }
-  if (queued) {
-    st.work.notify_one();
-  } else {
+  if (!queued) {
     st.work.notify_all();
+  } else if (wake) {
+    st.work.notify_one();
   }
   // A dropped `fn` is destroyed here, outside the lock.
 }
@@ -236,6 +316,7 @@ worker_pool::worker_pool(const context& parent, std::string_view component, opti
   auto [inner, cancel] = with_cancel(parent);
   st->cancel = cancel;
   st->ctx = with_stop_token(inner, detail::shutdown_token());
+  st->on_cancel.emplace(st->ctx.stop_token(), detail::worker_pool_state::wake_all{st.get()});
   st_ = st;
   std::lock_guard sl(st->shutdown_m);
   st->handles.reserve(opts.workers);

@@ -1,4 +1,4 @@
-// The pool's scheduling mechanisms (runtime/src/pool.cpp): per-thread slots with stealing, helpers taking their
+// The pool's scheduling mechanisms (runtime/src/scheduler.h): per-thread slots with stealing, helpers taking their
 // own group's tasks from any slot, registry visibility of queued and running tasks while they move between
 // slots, job memory recycled across threads, and spawns from many threads at once. Every test asserts states
 // and counts, never timing; waits have long safety timeouts.

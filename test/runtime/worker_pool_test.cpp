@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -134,6 +135,28 @@ TEST(WorkerPool, FullQueueRejectsCountsAndLeavesTheCallableUntouched) {
   EXPECT_EQ(ran.load(), 9);
   EXPECT_EQ(r.completed, 4U);
   EXPECT_EQ(p.stats().rejected, 2U);
+}
+
+// A callable too big for task_fn's inline storage takes the other submit path (reserve, build outside the
+// lock, push): the same rejection and counting rules hold there.
+TEST(WorkerPool, ABigCallableIsRejectedUntouchedAndRunsLater) {
+  pool_t p(tether::background(), "full-big", {.workers = 1, .queue_capacity = 1});
+  gate g;
+  occupy(p, g);
+  std::atomic<long> sum{0};
+  std::array<long, 8> pad{1, 2, 3, 4, 5, 6, 7, 8};
+  static_assert(sizeof(pad) > tether::detail::task_fn::kInline);
+  EXPECT_TRUE(p.try_submit([&sum, pad] { sum += pad[0]; }));
+  auto payload = std::make_unique<int>(100);
+  auto big = [&sum, pad, q = std::move(payload)] { sum += *q + pad[7]; };
+  EXPECT_FALSE(p.try_submit(std::move(big)));  // full: not moved from
+  EXPECT_EQ(p.stats().rejected, 1U);
+  g.open();
+  ASSERT_TRUE(eventually([&] { return p.stats().queued == 0; }));
+  EXPECT_TRUE(p.submit(std::move(big)));  // still holds its payload
+  auto r = p.shutdown(kSafety);
+  EXPECT_EQ(sum.load(), 1 + 100 + 8);
+  EXPECT_EQ(r.completed, 3U);
 }
 
 TEST(WorkerPool, SubmitWaitsForRoom) {

@@ -25,7 +25,7 @@ namespace detail {
 struct group_state;
 
 // One queued/running group task: its scheduling links, what the registry shows about it, and (in job_impl)
-// its body, in one block of memory that is recycled through per-thread caches (see job_alloc in pool.cpp).
+// its body, in one block of memory that is recycled through per-thread caches (see runtime/src/job_memory.h).
 struct job {
   // Runs the body (if `c` is not null) and destroys it, also when it throws. Does not free the memory.
   using op_fn = void (*)(job*, const context* c);

@@ -14,6 +14,7 @@
 #include <source_location>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,12 @@ bool pool_reserve(worker_pool_state& st, bool block);
 // Queues the task built for a reservation (never fails).
 void pool_push(worker_pool_state& st, task_fn fn, std::source_location where) noexcept;
 void pool_unreserve(worker_pool_state& st) noexcept;
+// Builds a task's body into `out` from the caller's callable at `fn`; cannot throw or allocate.
+using task_builder = void (*)(void* fn, task_fn& out) noexcept;
+// Reserve and push in one critical section, for a body whose building can neither throw nor allocate (a
+// small nothrow-constructible callable stored inline by task_fn): `build` runs under the queue's lock only
+// once the task is accepted. Returns false (counted as rejected, `fn` untouched) like pool_reserve.
+bool pool_submit_inline(worker_pool_state& st, bool block, task_builder build, void* fn, std::source_location where);
 }  // namespace detail
 
 /// A bounded pool: `options.workers` long-lived workers (safe_go tasks registered under the pool's
@@ -146,6 +153,15 @@ class worker_pool {
     static_assert(detail::task_body<std::decay_t<F>>,
                   "tether::worker_pool: fn must be callable as fn(const tether::context&) or fn()");
     if (detail::is_null_body(fn)) detail::throw_null_body(api);
+    using D = std::decay_t<F>;
+    if constexpr (detail::task_fn::stores_inline<D> && std::is_nothrow_constructible_v<D, F&&>) {
+      // Building the body can neither throw nor allocate: one lock for reserving and queueing.
+      const detail::task_builder build = [](void* p, detail::task_fn& out) noexcept {
+        out = detail::task_fn(std::forward<F>(*static_cast<std::remove_reference_t<F>*>(p)));
+      };
+      return detail::pool_submit_inline(*st_, block, build,
+                                        const_cast<void*>(static_cast<const volatile void*>(std::addressof(fn))), where);
+    }
     if (!detail::pool_reserve(*st_, block)) return false;
     detail::task_fn body;
     try {

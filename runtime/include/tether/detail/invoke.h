@@ -4,6 +4,8 @@
 #include <tether/context.h>
 
 #include <concepts>
+#include <cstddef>
+#include <new>
 #include <functional>
 #include <type_traits>
 #include <utility>
@@ -44,38 +46,82 @@ void invoke_body(F& f, const context& c) {
 }
 
 // Move-only type-erased `void(const context&)`: the callable lives here, the thread spawn lives in src/.
+// A callable of up to kInline bytes (pointer-aligned, nothrow-movable: the usual lambda capturing a few
+// pointers, ids or a shared_ptr) is stored inline, without an allocation; a bigger one on the heap. (An
+// allocation per task was a third of worker_pool's instructions per task: docs/performance.md.)
 class task_fn {
  public:
+  static constexpr std::size_t kInline = 4 * sizeof(void*);
+  // Whether a callable of type F is stored inline (no allocation).
+  template <class F>
+  static constexpr bool stores_inline =
+      sizeof(F) <= kInline && alignof(F) <= alignof(void*) && std::is_nothrow_move_constructible_v<F>;
+
   task_fn() noexcept = default;
   template <class F>
     requires(!std::same_as<std::remove_cvref_t<F>, task_fn>)
-  explicit task_fn(F&& f) : p_(new impl<std::decay_t<F>>(std::forward<F>(f))) {}
-  task_fn(task_fn&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  explicit task_fn(F&& f) {
+    using D = std::decay_t<F>;
+    if constexpr (stores_inline<D>) {
+      ::new (static_cast<void*>(buf_)) D(std::forward<F>(f));
+      ops_ = &inline_ops<D>::table;
+    } else {
+      *reinterpret_cast<D**>(buf_) = new D(std::forward<F>(f));
+      ops_ = &heap_ops<D>::table;
+    }
+  }
+  task_fn(task_fn&& o) noexcept { take(o); }
   task_fn& operator=(task_fn&& o) noexcept {
     if (this != &o) {
-      delete p_;
-      p_ = std::exchange(o.p_, nullptr);
+      reset();
+      take(o);
     }
     return *this;
   }
-  ~task_fn() { delete p_; }
+  task_fn(const task_fn&) = delete;
+  task_fn& operator=(const task_fn&) = delete;
+  ~task_fn() { reset(); }
 
-  void operator()(const context& c) { p_->call(c); }
-  explicit operator bool() const noexcept { return p_ != nullptr; }
+  void operator()(const context& c) { ops_->call(buf_, c); }
+  explicit operator bool() const noexcept { return ops_ != nullptr; }
 
  private:
-  struct base {
-    virtual ~base() = default;
-    virtual void call(const context& c) = 0;
+  struct ops_t {
+    void (*call)(void* self, const context& c);
+    void (*relocate)(void* dst, void* src) noexcept;  // move-constructs into dst and destroys src
+    void (*destroy)(void* self) noexcept;
   };
   template <class F>
-  struct impl final : base {
-    template <class G>
-    explicit impl(G&& g) : f(std::forward<G>(g)) {}
-    void call(const context& c) override { invoke_body(f, c); }
-    F f;
+  struct inline_ops {
+    static void call(void* p, const context& c) { invoke_body(*static_cast<F*>(p), c); }
+    static void relocate(void* d, void* s) noexcept {
+      F* f = static_cast<F*>(s);
+      ::new (d) F(std::move(*f));
+      f->~F();
+    }
+    static void destroy(void* p) noexcept { static_cast<F*>(p)->~F(); }
+    static constexpr ops_t table{&call, &relocate, &destroy};
   };
-  base* p_ = nullptr;
+  template <class F>
+  struct heap_ops {
+    static void call(void* p, const context& c) { invoke_body(**static_cast<F**>(p), c); }
+    static void relocate(void* d, void* s) noexcept { *static_cast<F**>(d) = *static_cast<F**>(s); }
+    static void destroy(void* p) noexcept { delete *static_cast<F**>(p); }
+    static constexpr ops_t table{&call, &relocate, &destroy};
+  };
+
+  void take(task_fn& o) noexcept {
+    if (o.ops_ != nullptr) {
+      o.ops_->relocate(buf_, o.buf_);
+      ops_ = std::exchange(o.ops_, nullptr);
+    }
+  }
+  void reset() noexcept {
+    if (ops_ != nullptr) std::exchange(ops_, nullptr)->destroy(buf_);
+  }
+
+  alignas(void*) unsigned char buf_[kInline];
+  const ops_t* ops_ = nullptr;
 };
 
 }  // namespace tether::detail

@@ -1,5 +1,5 @@
 // Internal: the registry entry embedded in every safe_go task (no allocation to register it). Group tasks are
-// listed by the pool instead (runtime/src/pool.cpp).
+// listed by the pool instead (runtime/src/scheduler.h).
 #pragma once
 
 #include <chrono>
