@@ -1,10 +1,15 @@
 #include "UnboundedContainerCheck.h"
 #include "utils/Unevaluated.h"
 #include "OptionUtils.h"
+#include "facts/Facts.h"
+#include "facts/FactsCollector.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/Index/USRGeneration.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Path.h"
 #include "llvm/ADT/StringSwitch.h"
 #include <algorithm>
 
@@ -159,7 +164,7 @@ UnboundedContainerCheck::UnboundedContainerCheck(StringRef Name, ClangTidyContex
     : ClangTidyCheck(Name, Context),
       AssociativeContainersRaw(Options.get("AssociativeContainers", DefaultAssociative)),
       QueueContainersRaw(Options.get("QueueContainers", DefaultQueue)),
-      IgnoredNamesRaw(Options.get("IgnoredNames", "")),
+      IgnoredNamesRaw(Options.get("IgnoredNames", "")), FactsDir(Options.get("FactsDir", "")),
       IgnoreCallableRegistriesRaw(Options.get("IgnoreCallableRegistries", "true")) {
   IgnoreCallableRegistries = parseBoolOption(*this, "IgnoreCallableRegistries",
                                              IgnoreCallableRegistriesRaw, /*Default=*/true);
@@ -173,6 +178,7 @@ void UnboundedContainerCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "AssociativeContainers", AssociativeContainersRaw);
   Options.store(Opts, "QueueContainers", QueueContainersRaw);
   Options.store(Opts, "IgnoredNames", IgnoredNamesRaw);
+  Options.store(Opts, "FactsDir", FactsDir);
   Options.store(Opts, "IgnoreCallableRegistries", IgnoreCallableRegistriesRaw);
 }
 
@@ -311,31 +317,48 @@ void UnboundedContainerCheck::registerMatchers(MatchFinder *Finder) {
 void UnboundedContainerCheck::addCandidate(const ValueDecl *D, bool IsField) {
   if (isInInstantiation(D) || D->getType().getCanonicalType().isConstQualified())
     return;
-  auto AccessOK = [](const ValueDecl *Member, const CXXRecordDecl *RD) {
-    if (!RD || RD->isUnion() || RD->isAnonymousStructOrUnion() || RD->isLambda())
+  // Whole-program facts (a sink installed, or FactsDir to read) cover every container that could
+  // be long-lived: members of any access, namespace-scope variables of any linkage.
+  bool WantFacts = ::tether::facts::currentSink() || !FactsDir.empty();
+  auto RecordOK = [](const CXXRecordDecl *RD) {
+    return RD && !RD->isUnion() && !RD->isAnonymousStructOrUnion() && !RD->isLambda();
+  };
+  auto AccessOK = [&](const ValueDecl *Member, const CXXRecordDecl *RD) {
+    if (!RecordOK(RD))
       return false;
     return Member->getAccess() == AS_private ||
            (Member->getAccess() == AS_protected && RD->isEffectivelyFinal());
   };
+  bool PerTU = false, Facts = false;
   if (IsField) {
     const auto *FD = cast<FieldDecl>(D);
-    if (!AccessOK(FD, dyn_cast<CXXRecordDecl>(FD->getParent())))
-      return;
+    const auto *RD = dyn_cast<CXXRecordDecl>(FD->getParent());
+    PerTU = AccessOK(FD, RD);
+    Facts = RecordOK(RD);
   } else {
     const auto *VD = cast<VarDecl>(D);
-    if (VD->getDescribedVarTemplate() || VD->hasExternalStorage())
+    if (VD->getDescribedVarTemplate())
       return;
     if (VD->isStaticDataMember()) {
-      if (!AccessOK(VD, dyn_cast<CXXRecordDecl>(VD->getDeclContext())))
-        return;
-    } else if (!VD->isStaticLocal() &&
-               !(VD->isFileVarDecl() && VD->getFormalLinkage() == Linkage::Internal)) {
-      return;
+      const auto *RD = dyn_cast<CXXRecordDecl>(VD->getDeclContext());
+      PerTU = !VD->hasExternalStorage() && AccessOK(VD, RD);
+      Facts = RecordOK(RD);
+    } else {
+      PerTU = !VD->hasExternalStorage() &&
+              (VD->isStaticLocal() || (VD->isFileVarDecl() && VD->getFormalLinkage() == Linkage::Internal));
+      Facts = VD->isStaticLocal() || VD->isFileVarDecl();
     }
   }
+  if (!PerTU && !(WantFacts && Facts))
+    return;
   D = cast<ValueDecl>(D->getCanonicalDecl());
-  if (CandidateSet.insert(D).second)
-    Candidates.push_back({D, IsField});
+  if (!CandidateSet.insert(D).second) {
+    for (Candidate &C : Candidates)
+      if (C.D == D)
+        C.PerTU |= PerTU;
+    return;
+  }
+  Candidates.push_back({D, IsField, PerTU});
 }
 
 void UnboundedContainerCheck::recordUse(const Expr *Ref, UseKind Kind) {
@@ -454,17 +477,7 @@ bool UnboundedContainerCheck::isFullyVisible(const CXXRecordDecl *RD) {
 // classes must themselves be fully visible).
 bool UnboundedContainerCheck::computeFullyVisible(const CXXRecordDecl *RD) {
   auto Defined = [](const FunctionDecl *FD) {
-    if (FD->isDeleted() || FD->isDefaulted() || FD->isPureVirtual() || FD->isDefined())
-      return true;
-    // The C++03 noncopyable idiom: a private copy constructor / copy assignment declared and
-    // deliberately never defined.
-    if (const auto *MD = dyn_cast<CXXMethodDecl>(FD); MD && MD->getAccess() == AS_private) {
-      if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(MD); Ctor && Ctor->isCopyConstructor())
-        return true;
-      if (MD->isCopyAssignmentOperator())
-        return true;
-    }
-    return false;
+    return !FactsCollector::needsBody(FD) || FD->isDefined();
   };
   for (const Decl *Member : RD->decls()) {
     if (Member->isImplicit())
@@ -542,7 +555,232 @@ bool UnboundedContainerCheck::isStartupRootFor(const FunctionDecl *F, const Valu
   return Built && Instances.isOnlyStatic(Built);
 }
 
+const CXXRecordDecl *UnboundedContainerCheck::ownerOf(const ValueDecl *D, bool IsField) {
+  if (IsField)
+    return cast<CXXRecordDecl>(cast<FieldDecl>(D)->getParent());
+  if (cast<VarDecl>(D)->isStaticDataMember())
+    return cast<CXXRecordDecl>(D->getDeclContext());
+  return nullptr;
+}
+
+UnboundedContainerCheck::RefRole UnboundedContainerCheck::roleOfRef(const ValueDecl *D, bool IsField,
+                                                                    const CXXRecordDecl *Owner,
+                                                                    const Expr *E) {
+  // Only a non-static member's own constructors fill it to a fixed size, and only its own
+  // destructor's clear() is no bound.
+  if (IsField && InDtor.lookup(E) == Owner)
+    return RefRole::Skip;
+  if (SizeCompared.contains(E))
+    return RefRole::Bound;
+  if (isUnevaluatedReference(*E) || E->getType().isConstQualified())
+    return RefRole::Skip;
+  auto It = Uses.find(E);
+  if (It == Uses.end())
+    return RefRole::Escape; // a role we do not recognise: the code it reaches could trim it
+  if (It->second == UseKind::Bound)
+    return RefRole::Bound;
+  if (It->second == UseKind::Growth && !(IsField && InCtor.lookup(E) == Owner))
+    return RefRole::Grow;
+  return RefRole::Skip;
+}
+
+namespace {
+
+struct Position {
+  std::string File;
+  unsigned Line = 0, Column = 0, Offset = 0;
+};
+
+Position positionOf(const SourceManager &SM, SourceLocation Loc) {
+  Position P;
+  Loc = SM.getFileLoc(Loc);
+  if (Loc.isInvalid())
+    return P;
+  FileID FID = SM.getFileID(Loc);
+  if (OptionalFileEntryRef FE = SM.getFileEntryRefForID(FID)) {
+    llvm::SmallString<256> Path(FE->getName());
+    SM.getFileManager().makeAbsolutePath(Path);
+    llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
+    P.File = std::string(Path);
+  }
+  P.Offset = SM.getFileOffset(Loc);
+  P.Line = SM.getSpellingLineNumber(Loc);
+  P.Column = SM.getSpellingColumnNumber(Loc);
+  return P;
+}
+
+const char *linkageName(const ValueDecl *D) {
+  const auto *VD = dyn_cast<VarDecl>(D);
+  if (!VD || VD->isStaticLocal())
+    return "none";
+  switch (VD->getFormalLinkage()) {
+  case Linkage::Internal:
+    return "internal";
+  case Linkage::None:
+  case Linkage::Invalid:
+    return "none";
+  default:
+    return "external";
+  }
+}
+
+const char *accessName(AccessSpecifier A) {
+  switch (A) {
+  case AS_public: return "public";
+  case AS_protected: return "protected";
+  case AS_private: return "private";
+  case AS_none: break;
+  }
+  return "none";
+}
+
+} // namespace
+
+void UnboundedContainerCheck::recordFacts(bool EmitProbes) {
+  namespace tf = ::tether::facts;
+  tf::TUFacts &Out = tf::currentSink()->Facts;
+  if (Out.TU.empty())
+    Out.TU = positionOf(*SM, SM->getLocForStartOfFile(SM->getMainFileID())).File;
+  FactsCollector FC(const_cast<ASTContext &>(*Ctx), Out);
+  // Rule 3's roots as the per-TU rule has them: main, and the constructors of classes this TU makes
+  // only as static objects (a member's own constructor is already no growth site).
+  FC.IsStartupRoot = [this](const FunctionDecl *F) {
+    if (!containers::isStartupFunction(F))
+      return false;
+    const auto *Ctor = dyn_cast<CXXConstructorDecl>(F);
+    if (!Ctor)
+      return true;
+    const CXXRecordDecl *Built = Ctor->getParent()->getDefinition();
+    return Built && Instances.isOnlyStatic(Built);
+  };
+  // Rule 4's evidence: where the owning classes (and the classes holding them) are instantiated.
+  llvm::DenseSet<const CXXRecordDecl *> InstancesDone;
+  std::function<void(const CXXRecordDecl *)> AddInstances = [&](const CXXRecordDecl *RD) {
+    RD = RD ? RD->getDefinition() : nullptr;
+    if (!RD || !InstancesDone.insert(RD).second)
+      return;
+    std::string U = FC.usr(RD);
+    if (U.empty())
+      return;
+    tf::Class &Cls = Out.Classes[U];
+    Cls.Usr = U;
+    if (Cls.Name.empty())
+      Cls.Name = RD->getQualifiedNameAsString();
+    for (const containers::InstanceSite &S : Instances.sitesOf(RD)) {
+      Cls.Instances.insert({containers::toString(S.Storage).str(), S.Of ? FC.usr(S.Of) : std::string()});
+      if (S.Storage == containers::InstanceStorage::Member)
+        AddInstances(S.Of);
+    }
+  };
+  llvm::DenseSet<const Expr *> Wanted;
+  for (const Candidate &C : Candidates)
+    if (auto It = Refs.find(C.D); It != Refs.end())
+      Wanted.insert(It->second.begin(), It->second.end());
+  FC.walk(Wanted);
+
+  for (const Candidate &C : Candidates) {
+    const ValueDecl *D = C.D;
+    std::string Usr = FC.usr(D);
+    if (Usr.empty())
+      continue;
+    const CXXRecordDecl *Owner = ownerOf(D, C.IsField);
+    const ValueDecl *Where = D;
+    bool Definition = true;
+    if (const auto *VD = dyn_cast<VarDecl>(D)) {
+      const VarDecl *Def = VD->getDefinition();
+      Where = Def ? Def : VD;
+      Definition = Def != nullptr;
+    }
+    Position P = positionOf(*SM, Where->getLocation());
+    tf::Container &FCn = Out.Containers[Usr];
+    FCn.Usr = Usr;
+    FCn.Name = FCn.IgnoreName = nameForIgnoring(D);
+    FCn.Ignored = IgnoredNames && IgnoredNames->match(FCn.IgnoreName);
+    FCn.Type = D->getType().getAsString(Ctx->getPrintingPolicy());
+    FCn.Kind = kindOfDecl(D) == ContainerKind::Queue ? "queue" : "associative";
+    const auto *VD = dyn_cast<VarDecl>(D);
+    FCn.Storage = C.IsField                    ? "member"
+                  : VD->isStaticDataMember()   ? "static-member"
+                  : VD->isStaticLocal()        ? "static-local"
+                                               : "global";
+    FCn.Linkage = linkageName(D);
+    FCn.Access = accessName(D->getAccess());
+    if (Owner) {
+      FCn.Owner = FC.usr(Owner);
+      FCn.OwnerName = Owner->getQualifiedNameAsString();
+      FC.addOwnerClass(Owner);
+      if (C.IsField)
+        AddInstances(Owner);
+    }
+    FCn.File = P.File;
+    FCn.Line = P.Line;
+    FCn.Column = P.Column;
+    FCn.Offset = P.Offset;
+    FCn.Definition = Definition;
+    FCn.Scope = VD && VD->isStaticLocal() ? nameForIgnoring(D).substr(0, nameForIgnoring(D).rfind("::"))
+                                          : Where->getQualifiedNameAsString();
+    FCn.KeyEnumOrBool = containers::hasBoundedKeyType(D->getType());
+    FCn.Callable = IgnoreCallableRegistries && containers::hasCallableElements(D->getType());
+    if (auto It = Refs.find(D); It != Refs.end()) {
+      for (const Expr *E : It->second) {
+        RefRole Role = roleOfRef(D, C.IsField, Owner, E);
+        if (Role == RefRole::Skip)
+          continue;
+        tf::Site S;
+        S.K = Role == RefRole::Grow    ? tf::Site::Kind::Grow
+              : Role == RefRole::Bound ? tf::Site::Kind::Bound
+                                       : tf::Site::Kind::Escape;
+        if (const FunctionDecl *Fn = FC.enclosing(E))
+          S.Function = FC.addFunction(Fn);
+        Position SP = positionOf(*SM, E->getExprLoc());
+        S.File = SP.File;
+        S.Line = SP.Line;
+        S.Column = SP.Column;
+        if (Role == RefRole::Grow && FCn.Kind == "associative")
+          S.ConstantKey = containers::growthHasConstantKey(CallOf.lookup(E), D->getType(), *Ctx);
+        FCn.Sites.push_back(std::move(S));
+      }
+    }
+    if (EmitProbes)
+      diag(SM->getFileLoc(Where->getLocation()), std::string(tf::ProbePrefix) + "%0") << Usr;
+  }
+}
+
+bool UnboundedContainerCheck::loadProgramVerdicts() {
+  if (!ProgramVerdicts) {
+    ProgramVerdicts.emplace();
+    ProgramKnown.emplace();
+    ::tether::facts::TUFacts Program;
+    std::string Error;
+    if (!::tether::facts::readFactsDir(FactsDir, Program, Error)) {
+      configurationDiag("invalid option 'FactsDir': %0; judging this TU alone") << Error;
+      ProgramVerdicts.reset();
+      FactsDir.clear(); // once per run
+      return false;
+    }
+    for (const auto &[Usr, C] : Program.Containers)
+      ProgramKnown->insert(Usr);
+    for (const ::tether::facts::Verdict &V : ::tether::facts::judge(Program)) {
+      ProgramVerdict PV;
+      PV.Message = ::tether::facts::verdictMessage(V);
+      for (const ::tether::facts::Site *S : V.Growth)
+        PV.Sites.emplace_back(S->File, S->Line, S->Column);
+      (*ProgramVerdicts)[V.C->Usr] = std::move(PV);
+    }
+  }
+  return true;
+}
+
 void UnboundedContainerCheck::onEndOfTranslationUnit() {
+  ::tether::facts::Sink *Sink = ::tether::facts::currentSink();
+  if (Sink && Ctx)
+    recordFacts(/*EmitProbes=*/true);
+  if (Sink && Sink->ReplacePerTU) {
+    reset();
+    return;
+  }
+  bool UseProgram = !Sink && !FactsDir.empty() && Ctx && loadProgramVerdicts();
+
   // A candidate that only grows, before the start-up rule (which needs a traversal of the TU).
   struct Pending {
     const ValueDecl *D;
@@ -552,11 +790,37 @@ void UnboundedContainerCheck::onEndOfTranslationUnit() {
   std::vector<Pending> Verdicts;
   for (const Candidate &C : Candidates) {
     const ValueDecl *D = C.D;
-    const CXXRecordDecl *Owner = nullptr;
-    if (C.IsField)
-      Owner = cast<CXXRecordDecl>(cast<FieldDecl>(D)->getParent());
-    else if (cast<VarDecl>(D)->isStaticDataMember())
-      Owner = cast<CXXRecordDecl>(D->getDeclContext());
+    // FactsDir: the containers a previous whole-program run knows get its verdict.
+    if (UseProgram) {
+      llvm::SmallString<128> Usr;
+      if (!index::generateUSRForDecl(D, Usr) && ProgramKnown->count(std::string(Usr))) {
+        auto It = ProgramVerdicts->find(std::string(Usr));
+        if (It == ProgramVerdicts->end())
+          continue;
+        const ValueDecl *Where = D;
+        if (const auto *VD = dyn_cast<VarDecl>(D); VD && VD->getDefinition())
+          Where = VD->getDefinition();
+        SourceLocation Loc = userLocation(*SM, Where->getLocation());
+        if (!Reported.claim(Loc))
+          continue;
+        diag(Loc, "%0") << It->second.Message;
+        unsigned Notes = 0;
+        for (const auto &[File, Line, Column] : It->second.Sites) {
+          if (Notes == ::tether::facts::MaxGrowthNotes)
+            break;
+          auto FE = SM->getFileManager().getOptionalFileRef(File);
+          SourceLocation L = FE ? SM->translateFileLineCol(*FE, Line, Column) : SourceLocation();
+          if (L.isValid()) {
+            diag(L, "grows here", DiagnosticIDs::Note);
+            ++Notes;
+          }
+        }
+        continue;
+      }
+    }
+    if (!C.PerTU)
+      continue;
+    const CXXRecordDecl *Owner = ownerOf(D, C.IsField);
     if (Owner && !isFullyVisible(Owner))
       continue;
     if (IgnoredNames && IgnoredNames->match(nameForIgnoring(D)))
@@ -568,23 +832,12 @@ void UnboundedContainerCheck::onEndOfTranslationUnit() {
     if (RefsOfD == Refs.end())
       continue;
     for (const Expr *E : RefsOfD->second) {
-      // Only a non-static member's own constructors fill it to a fixed size, and only its own
-      // destructor's clear() is no bound.
-      if (C.IsField && InDtor.lookup(E) == Owner)
-        continue;
-      if (SizeCompared.contains(E)) {
+      RefRole Role = roleOfRef(D, C.IsField, Owner, E);
+      if (Role == RefRole::Bound || Role == RefRole::Escape) {
         Bounded = true;
         break;
       }
-      if (isUnevaluatedReference(*E) || E->getType().isConstQualified())
-        continue;
-      auto It = Uses.find(E);
-      UseKind Kind = It == Uses.end() ? UseKind::Bound /* escapes */ : It->second;
-      if (Kind == UseKind::Bound) {
-        Bounded = true;
-        break;
-      }
-      if (Kind == UseKind::Growth && !(C.IsField && InCtor.lookup(E) == Owner))
+      if (Role == RefRole::Grow)
         Growth.push_back(E);
     }
     if (Bounded || Growth.empty())

@@ -9,7 +9,10 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Regex.h"
+#include <map>
 #include <optional>
+#include <set>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -44,6 +47,11 @@ private:
   enum class UseKind : uint8_t { Neutral, Growth, Bound };
 
   void addCandidate(const ValueDecl *D, bool IsField);
+  /// Whole-program facts (checks/facts/Facts.h): recorded when a facts sink is installed.
+  void recordFacts(bool EmitProbes);
+  /// Reports the program-wide verdicts of FactsDir for this TU's containers; true if it did
+  /// (the containers the facts know are then not judged per TU).
+  bool loadProgramVerdicts();
   void recordUse(const Expr *Ref, UseKind Kind);
   void recordStructor(const FunctionDecl *F, bool IsCtor);
   bool classHasContainerField(const CXXRecordDecl *RD);
@@ -51,6 +59,10 @@ private:
   bool computeFullyVisible(const CXXRecordDecl *RD);
   ContainerKind kindOfTemplate(const NamedDecl *Template);
   void reset();
+  /// What a collected reference does to its container (per-TU rule and facts alike).
+  enum class RefRole : uint8_t { Skip, Grow, Bound, Escape };
+  RefRole roleOfRef(const ValueDecl *D, bool IsField, const CXXRecordDecl *Owner, const Expr *E);
+  static const CXXRecordDecl *ownerOf(const ValueDecl *D, bool IsField);
   bool isStartupRootFor(const FunctionDecl *F, const ValueDecl *D, const CXXRecordDecl *Owner) const;
   std::string nameForIgnoring(const ValueDecl *D) const;
 
@@ -58,6 +70,7 @@ private:
   std::string AssociativeContainersRaw;
   std::string QueueContainersRaw;
   std::string IgnoredNamesRaw;
+  std::string FactsDir;
   std::string IgnoreCallableRegistriesRaw;
   bool IgnoreCallableRegistries = true;
   llvm::StringSet<> AssociativeNames; // normalised: no leading "::"
@@ -74,6 +87,7 @@ private:
   struct Candidate {
     const ValueDecl *D;
     bool IsField;
+    bool PerTU; // a candidate of the per-TU rule (else only of the whole-program facts)
   };
   std::vector<Candidate> Candidates;
   llvm::DenseSet<const ValueDecl *> CandidateSet;
@@ -86,6 +100,13 @@ private:
   ReportOnce Reported;
   /// References inside a constructor / destructor body, mapped to that structor's class.
   llvm::DenseMap<const Expr *, const CXXRecordDecl *> InCtor, InDtor;
+  /// Program-wide verdicts read from FactsDir: USR -> (message, growth sites "file:line:col").
+  struct ProgramVerdict {
+    std::string Message;
+    std::vector<std::tuple<std::string, unsigned, unsigned>> Sites;
+  };
+  std::optional<std::map<std::string, ProgramVerdict>> ProgramVerdicts;
+  std::optional<std::set<std::string>> ProgramKnown; // every container USR the facts record
   const SourceManager *SM = nullptr;
   ASTContext *Ctx = nullptr;
 };

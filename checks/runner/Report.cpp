@@ -45,7 +45,8 @@ static std::string hexSha1(const std::string &Data) {
   return Out;
 }
 
-Report mergeResults(const std::vector<TUResult> &Results, const std::string &Root) {
+Report mergeResults(const std::vector<TUResult> &Results, const std::string &Root,
+                    const std::vector<Finding> &Extra) {
   Report R;
   R.Root = Root;
   R.TUs = static_cast<unsigned>(Results.size());
@@ -71,6 +72,13 @@ Report mergeResults(const std::vector<TUResult> &Results, const std::string &Roo
       R.Findings.push_back(F);
       R.Rules.insert(F.Check);
     }
+  }
+  for (const Finding &F : Extra) {
+    auto Key = std::make_tuple(F.Check, F.Main.File, F.Main.Line, F.Main.Column, F.Main.Text);
+    if (!Seen.emplace(Key, R.Findings.size()).second)
+      continue;
+    R.Findings.push_back(F);
+    R.Rules.insert(F.Check);
   }
   std::sort(R.Findings.begin(), R.Findings.end(), [](const Finding &A, const Finding &B) {
     return std::tie(A.Main.File, A.Main.Line, A.Main.Column, A.Check, A.Main.Text) <

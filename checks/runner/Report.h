@@ -43,8 +43,10 @@ struct Report {
 };
 
 // Merges per-TU results: each finding once (same check, file, line, column and message), sorted,
-// with fingerprints. Failed and crashed TUs are listed; their findings are kept.
-Report mergeResults(const std::vector<TUResult> &Results, const std::string &Root);
+// with fingerprints. Failed and crashed TUs are listed; their findings are kept. `Extra` are
+// findings of no single TU (the whole-program judgement, WholeProgram.h).
+Report mergeResults(const std::vector<TUResult> &Results, const std::string &Root,
+                    const std::vector<Finding> &Extra = {});
 
 // `File` relative to `Base` when it lies under it, else unchanged.
 std::string relativeTo(const std::string &File, const std::string &Base);

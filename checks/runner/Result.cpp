@@ -40,6 +40,8 @@ void to_json(json &J, const TUResult &R) {
   J = json{{"file", R.File},         {"status", statusName(R.State)}, {"failure", R.Failure},
            {"findings", R.Findings}, {"dependencies", Deps},          {"enabled_checks", R.EnabledChecks},
            {"seconds", R.Seconds}};
+  if (!R.Facts.empty())
+    J["facts"] = R.Facts;
 }
 void from_json(const json &J, TUResult &R) {
   J.at("file").get_to(R.File);
@@ -54,6 +56,9 @@ void from_json(const json &J, TUResult &R) {
     R.Dependencies.push_back({D.at(0).get<std::string>(), D.at(1).get<std::string>()});
   J.at("enabled_checks").get_to(R.EnabledChecks);
   J.at("seconds").get_to(R.Seconds);
+  R.Facts = tether::facts::TUFacts();
+  if (auto It = J.find("facts"); It != J.end())
+    It->get_to(R.Facts); // an old facts version throws: the cache treats the entry as stale
 }
 
 std::string contentHash(const std::string &Data) {

@@ -7,6 +7,8 @@
 #ifndef TETHER_RUNNER_RESULT_H
 #define TETHER_RUNNER_RESULT_H
 
+#include "../facts/Facts.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -61,6 +63,9 @@ struct TUResult {
   std::vector<std::string> EnabledChecks;
   double Seconds = 0;
   bool FromCache = false;
+  // Whole-program facts of tether-unbounded-container (when `tether check` judges the whole
+  // program); cached with the rest of the result.
+  tether::facts::TUFacts Facts;
 };
 
 void to_json(nlohmann::json &J, const Message &M);

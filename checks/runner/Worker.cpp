@@ -83,6 +83,13 @@ public:
       // Compiler errors make the TU a failed one (reported by the parent), not a finding.
       if (E.DiagnosticName == "clang-diagnostic-error")
         continue;
+      // A whole-program facts probe that survived NOLINT and the header filter (facts/Facts.h).
+      if (llvm::StringRef(E.Message.Message).starts_with(tether::facts::ProbePrefix)) {
+        if (tether::facts::Sink *S = tether::facts::currentSink())
+          tether::facts::markProbe(S->Facts, E.Message.Message,
+                                   E.DiagLevel == tooling::Diagnostic::Error || E.IsWarningAsError);
+        continue;
+      }
       Finding F;
       F.Check = E.DiagnosticName;
       bool IsError = E.DiagLevel == tooling::Diagnostic::Error || E.IsWarningAsError;
@@ -106,7 +113,11 @@ public:
         continue;
       llvm::SmallString<256> Path(It->first.getName());
       SM.getFileManager().makeAbsolutePath(Path);
-      llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
+      // Only "." components: removing ".." lexically is wrong across symlinks (with a compiler
+      // named without a folder, libstdc++ is found as /lib/gcc/<triple>/12/../../../../include,
+      // /lib being a link to /usr/lib; lexically that is /include, which does not exist, so the
+      // entry never validated and the cache never hit).
+      llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/false);
       Deps[std::string(Path)] = contentHash(Buffer->getBuffer().str());
     }
   }
@@ -151,34 +162,9 @@ private:
     return It->second.empty() ? nullptr : &It->second;
   }
 
-  // The tokens from `Offset` to the end of the statement (`;`, `{` or `}`), at most 32, joined
-  // without whitespace: the finding's own text, unchanged by reformatting.
   std::string tokensAt(const std::string &Path, unsigned Offset, const LangOptions *Opts) {
     const std::string *Text = contents(Path);
-    if (!Text || Offset >= Text->size())
-      return "";
-    LangOptions Default;
-    Default.CPlusPlus = Default.CPlusPlus11 = Default.CPlusPlus14 = Default.CPlusPlus17 =
-        Default.CPlusPlus20 = true;
-    const char *Begin = Text->data();
-    SourceLocation Base = SourceLocation::getFromRawEncoding(1);
-    Lexer Lex(Base, Opts ? *Opts : Default, Begin, Begin + Offset, Begin + Text->size());
-    std::string Out;
-    Token Tok;
-    for (int I = 0; I < 32; ++I) {
-      if (Lex.LexFromRawLexer(Tok) && Tok.is(tok::eof))
-        break;
-      if (Tok.is(tok::eof))
-        break;
-      unsigned Start = Tok.getLocation().getRawEncoding() - Base.getRawEncoding();
-      Out.append(Begin + Start, Tok.getLength());
-      Out.push_back(' ');
-      if (Tok.isOneOf(tok::semi, tok::l_brace, tok::r_brace))
-        break;
-    }
-    if (!Out.empty())
-      Out.pop_back();
-    return Out;
+    return Text ? runner::tokensAt(*Text, Offset, Opts) : std::string();
   }
 
   std::string scopeOf(ASTContext &Ctx, const std::string &Path, unsigned Offset) {
@@ -293,6 +279,36 @@ private:
 
 } // namespace
 
+// The tokens from `Offset` to the end of the statement (`;`, `{` or `}`), at most 32, joined
+// without whitespace: the finding's own text, unchanged by reformatting.
+std::string tokensAt(const std::string &TextRef, unsigned Offset, const clang::LangOptions *Opts) {
+  const std::string *Text = &TextRef;
+  if (Offset >= Text->size())
+    return "";
+  LangOptions Default;
+  Default.CPlusPlus = Default.CPlusPlus11 = Default.CPlusPlus14 = Default.CPlusPlus17 =
+      Default.CPlusPlus20 = true;
+  const char *Begin = Text->data();
+  SourceLocation Base = SourceLocation::getFromRawEncoding(1);
+  Lexer Lex(Base, Opts ? *Opts : Default, Begin, Begin + Offset, Begin + Text->size());
+  std::string Out;
+  Token Tok;
+  for (int I = 0; I < 32; ++I) {
+    if (Lex.LexFromRawLexer(Tok) && Tok.is(tok::eof))
+      break;
+    if (Tok.is(tok::eof))
+      break;
+    unsigned Start = Tok.getLocation().getRawEncoding() - Base.getRawEncoding();
+    Out.append(Begin + Start, Tok.getLength());
+    Out.push_back(' ');
+    if (Tok.isOneOf(tok::semi, tok::l_brace, tok::r_brace))
+      break;
+  }
+  if (!Out.empty())
+    Out.pop_back();
+  return Out;
+}
+
 std::unique_ptr<tidy::ClangTidyOptionsProvider> makeOptionsProvider(const RunConfig &Config) {
   tidy::ClangTidyOptions Defaults = tidy::ClangTidyOptions::getDefaults();
   Defaults.Checks = DefaultChecks;
@@ -340,10 +356,21 @@ TUResult analyseTU(const RunConfig &Config, const tooling::CompilationDatabase &
 
   Collector Out(Result);
   ActionFactory Factory(Context, Diags, Out, Result, BaseFS);
+  std::optional<tether::facts::Sink> Sink;
+  if (Config.WholeProgram) {
+    Sink.emplace();
+    Sink->ReplacePerTU = true;
+    tether::facts::setSink(&*Sink);
+  }
   int Status = Tool.run(&Factory);
   // Whatever came after the AST consumers (or everything, when parsing stopped early).
   Out.add(Diags.take(), nullptr);
   Out.finish();
+  if (Sink) {
+    tether::facts::setSink(nullptr);
+    Result.Facts = std::move(Sink->Facts);
+    Result.Facts.TU = File;
+  }
 
   if (!Diags.FirstError.empty() || (Status != 0 && !Diags.SawTidyError)) {
     Result.State = TUResult::Status::Failed;

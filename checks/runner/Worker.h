@@ -22,6 +22,9 @@ namespace tether::runner {
 // The command line's say in the configuration; everything else comes from .clang-tidy files.
 struct RunConfig {
   std::optional<std::string> Checks;  // --checks, appended to each file's Checks like clang-tidy's
+  // Collect tether-unbounded-container's whole-program facts into TUResult::Facts instead of
+  // reporting its per-TU findings (the parent judges the merged facts).
+  bool WholeProgram = false;
 };
 
 // The checks that apply when no .clang-tidy says otherwise: tether's own.
@@ -34,6 +37,10 @@ std::unique_ptr<clang::tidy::ClangTidyOptionsProvider> makeOptionsProvider(const
 // Never throws; a TU that does not compile comes back Failed with its first error.
 TUResult analyseTU(const RunConfig &Config, const clang::tooling::CompilationDatabase &Compilations,
                    const std::string &File);
+
+// The tokens of `Text` from `Offset` to the end of the statement (`;`, `{` or `}`), at most 32,
+// joined by single spaces: a finding's fingerprint input (Report.h).
+std::string tokensAt(const std::string &Text, unsigned Offset, const clang::LangOptions *Opts = nullptr);
 
 } // namespace tether::runner
 

@@ -13,6 +13,7 @@
 #include "../runner/Cache.h"
 #include "../runner/Report.h"
 #include "../runner/Result.h"
+#include "../runner/WholeProgram.h"
 #include "../runner/Worker.h"
 
 #include "clang-tidy/ClangTidy.h"
@@ -71,6 +72,9 @@ options:
   --root DIR             project root: paths in json/sarif/baselines are relative to it
                          (default: the enclosing git checkout, else the working directory)
   --no-cache             analyse every TU; do not read or write BUILD_DIR/.tether-cache
+  --facts DIR            judge the whole-program facts in DIR (written by the compiler plugin
+                         with -fplugin-arg-tether-facts-dir=DIR) instead of analysing TUs:
+                         only tether-unbounded-container findings, nothing is parsed
   -q, --quiet            no progress and no summary on stderr (failures are still listed)
 
 exit codes: 0 nothing new, 1 new findings, 2 usage or configuration error, 3 a TU failed
@@ -85,6 +89,7 @@ struct Options {
   std::string Output;
   std::string Baseline;
   std::string Root;
+  std::string FactsDir;
   bool Prune = false, NoCache = false, Quiet = false;
   std::vector<std::string> Paths;
 };
@@ -175,6 +180,10 @@ Options parseArgs(int Argc, const char **Argv) {
     } else if (A == "--baseline") {
       O.Baseline = value(A);
       SawBaseline = true;
+    } else if (A == "--facts") {
+      O.FactsDir = value(A);
+      if (O.FactsDir.empty())
+        usageError("--facts needs a folder");
     } else if (A == "--root") {
       O.Root = value(A);
     } else if (A == "--prune") {
@@ -198,6 +207,11 @@ Options parseArgs(int Argc, const char **Argv) {
       O.Paths.push_back(A);
     }
   }
+  if (!O.FactsDir.empty() && !O.Paths.empty())
+    usageError("--facts judges the whole program: it takes no PATH");
+  // Every TU of the compile database is seen: tether-unbounded-container is judged on the merged
+  // facts of all of them. A PATH selection sees part of the program and keeps the per-TU rule.
+  O.Config.WholeProgram = O.Paths.empty() && O.FactsDir.empty();
   if (O.Command == "check" && O.Prune)
     usageError("--prune belongs to `tether baseline` (tether baseline --prune -o FILE)");
   if (O.Command == "baseline" && SawFormat)
@@ -574,73 +588,93 @@ int main(int Argc, const char **Argv) {
   Options O = parseArgs(Argc, Argv);
   auto Start = Clock::now();
 
-  std::string BuildDir = findBuildDir(O);
   std::string Root = findRoot(O);
   std::string Err;
-  std::unique_ptr<clang::tooling::JSONCompilationDatabase> DB = clang::tooling::JSONCompilationDatabase::loadFromFile(
-      BuildDir + "/compile_commands.json", Err, clang::tooling::JSONCommandLineSyntax::AutoDetect);
-  if (!DB)
-    configError("cannot load " + BuildDir + "/compile_commands.json: " + Err);
-  validateChecks(O);
-
   std::vector<BaselineEntry> Baseline;
   if (!O.Baseline.empty()) {
     if (!readBaseline(O.Baseline, Baseline, Err))
       configError("--baseline: " + Err);
   }
 
-  std::vector<std::string> Files = selectFiles(O, *DB, BuildDir);
-  validateConfigFiles(Files);
-
-  // Answer what the cache can.
-  std::optional<Cache> TheCache;
-  if (!O.NoCache)
-    TheCache.emplace(BuildDir + "/.tether-cache");
-  std::unique_ptr<tidy::ClangTidyOptionsProvider> Provider = makeOptionsProvider(O.Config);
-  std::string Identity = binaryIdentity(Argv[0]);
   std::vector<TUResult> Results;
-  std::vector<Job> Todo;
-  std::set<std::string> UsedKeys;
-  for (const std::string &F : Files) {
-    Job J{F, ""};
-    if (TheCache) {
-      std::string Material = Identity + '\0' + tidy::configurationAsText(Provider->getOptions(F));
-      for (const clang::tooling::CompileCommand &C : DB->getCompileCommands(F)) {
-        Material += '\0' + C.Directory + '\0' + C.Filename;
-        for (const std::string &Arg : C.CommandLine)
-          Material += '\0' + Arg;
+  std::vector<Finding> WholeProgram;
+  unsigned FactsFiles = 0;
+  if (!O.FactsDir.empty()) {
+    // The distributed route: facts written by the compiler plugin during a build; nothing is parsed.
+    tether::facts::TUFacts Program;
+    if (!tether::facts::readFactsDir(absolute(O.FactsDir), Program, Err, &FactsFiles))
+      configError("--facts: " + Err);
+    if (FactsFiles == 0)
+      configError("--facts: no facts files (*.json) in '" + O.FactsDir +
+                  "': build with -fplugin=libTetherClangPlugin.so -fplugin-arg-tether-facts-dir=" + O.FactsDir);
+    WholeProgram = wholeProgramFindings(Program);
+  } else {
+    std::string BuildDir = findBuildDir(O);
+    std::unique_ptr<clang::tooling::JSONCompilationDatabase> DB = clang::tooling::JSONCompilationDatabase::loadFromFile(
+        BuildDir + "/compile_commands.json", Err, clang::tooling::JSONCommandLineSyntax::AutoDetect);
+    if (!DB)
+      configError("cannot load " + BuildDir + "/compile_commands.json: " + Err);
+    validateChecks(O);
+
+    std::vector<std::string> Files = selectFiles(O, *DB, BuildDir);
+    validateConfigFiles(Files);
+
+    // Answer what the cache can.
+    std::optional<Cache> TheCache;
+    if (!O.NoCache)
+      TheCache.emplace(BuildDir + "/.tether-cache");
+    std::unique_ptr<tidy::ClangTidyOptionsProvider> Provider = makeOptionsProvider(O.Config);
+    std::string Identity = binaryIdentity(Argv[0]);
+    std::vector<Job> Todo;
+    std::set<std::string> UsedKeys;
+    for (const std::string &F : Files) {
+      Job J{F, ""};
+      if (TheCache) {
+        std::string Material = Identity + '\0' + (O.Config.WholeProgram ? "whole-program" : "per-tu") + '\0' +
+                               tidy::configurationAsText(Provider->getOptions(F));
+        for (const clang::tooling::CompileCommand &C : DB->getCompileCommands(F)) {
+          Material += '\0' + C.Directory + '\0' + C.Filename;
+          for (const std::string &Arg : C.CommandLine)
+            Material += '\0' + Arg;
+        }
+        J.Key = Cache::key(Material);
+        UsedKeys.insert(J.Key);
+        if (std::optional<TUResult> Hit = TheCache->lookup(J.Key)) {
+          Results.push_back(std::move(*Hit));
+          continue;
+        }
       }
-      J.Key = Cache::key(Material);
-      UsedKeys.insert(J.Key);
-      if (std::optional<TUResult> Hit = TheCache->lookup(J.Key)) {
-        Results.push_back(std::move(*Hit));
-        continue;
-      }
+      Todo.push_back(std::move(J));
     }
-    Todo.push_back(std::move(J));
+
+    Progress P(O.Quiet, static_cast<unsigned>(Files.size()), Root);
+    for (const TUResult &R : Results)
+      P.tuDone(R.Findings);
+
+    llvm::SmallString<128> TempDir;
+    if (std::error_code EC = llvm::sys::fs::createUniqueDirectory("tether", TempDir))
+      configError("cannot create a temporary folder: " + EC.message());
+    std::vector<TUResult> Fresh = runJobs(O, *DB, Todo, P, std::string(TempDir));
+    P.show({}, /*Final=*/true);
+    llvm::sys::fs::remove_directories(TempDir);
+
+    for (size_t I = 0; I < Fresh.size(); ++I) {
+      if (TheCache && Fresh[I].State == TUResult::Status::Ok)
+        TheCache->store(Todo[I].Key, Fresh[I]);
+      Results.push_back(std::move(Fresh[I]));
+    }
+    // After a run over the whole database, entries nobody asked for are stale.
+    if (TheCache && O.Paths.empty())
+      TheCache->retainOnly(UsedKeys);
+    if (O.Config.WholeProgram)
+      WholeProgram = wholeProgramFindings(mergeFacts(Results));
   }
 
-  Progress P(O.Quiet, static_cast<unsigned>(Files.size()), Root);
-  for (const TUResult &R : Results)
-    P.tuDone(R.Findings);
-
-  llvm::SmallString<128> TempDir;
-  if (std::error_code EC = llvm::sys::fs::createUniqueDirectory("tether", TempDir))
-    configError("cannot create a temporary folder: " + EC.message());
-  std::vector<TUResult> Fresh = runJobs(O, *DB, Todo, P, std::string(TempDir));
-  P.show({}, /*Final=*/true);
-  llvm::sys::fs::remove_directories(TempDir);
-
-  for (size_t I = 0; I < Fresh.size(); ++I) {
-    if (TheCache && Fresh[I].State == TUResult::Status::Ok)
-      TheCache->store(Todo[I].Key, Fresh[I]);
-    Results.push_back(std::move(Fresh[I]));
+  Report R = mergeResults(Results, Root, WholeProgram);
+  if (!O.FactsDir.empty()) {
+    R.TUs = R.Analysed = FactsFiles;
+    R.Rules.insert(UnboundedContainerCheck);
   }
-  // After a run over the whole database, entries nobody asked for are stale.
-  if (TheCache && O.Paths.empty())
-    TheCache->retainOnly(UsedKeys);
-
-  Report R = mergeResults(Results, Root);
   R.Seconds = std::chrono::duration<double>(Clock::now() - Start).count();
 
   // Configuration errors the checks found (a bad option value) are usage errors, as in clang-tidy.

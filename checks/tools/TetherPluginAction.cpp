@@ -22,6 +22,8 @@
 #include "llvm/Support/SourceMgr.h"
 #include <optional>
 #include "LoadGuard.h"
+#include "../facts/Facts.h"
+#include "llvm/Support/xxhash.h"
 #include "../OptionUtils.h"
 #include <cstdio>
 #include <unistd.h>
@@ -53,12 +55,25 @@ private:
 // NOLINT applied.
 class Reporter : public ASTConsumer {
 public:
-  Reporter(CompilerInstance &CI, ClangTidyDiagnosticConsumer &Collector)
-      : CI(CI), Collector(Collector) {}
+  Reporter(CompilerInstance &CI, ClangTidyDiagnosticConsumer &Collector,
+           std::unique_ptr<::tether::facts::Sink> Sink, std::string FactsFile)
+      : CI(CI), Collector(Collector), Sink(std::move(Sink)), FactsFile(std::move(FactsFile)) {}
+
+  ~Reporter() override {
+    if (Sink && ::tether::facts::currentSink() == Sink.get())
+      ::tether::facts::setSink(nullptr);
+  }
 
   void HandleTranslationUnit(ASTContext &) override {
     DiagnosticsEngine &Diags = CI.getDiagnostics();
     for (const ClangTidyError &E : Collector.take()) {
+      // Whole-program facts probes (facts/Facts.h) are for the facts file, not for the user.
+      if (StringRef(E.Message.Message).starts_with(::tether::facts::ProbePrefix)) {
+        if (Sink)
+          ::tether::facts::markProbe(Sink->Facts, E.Message.Message,
+                                     E.DiagLevel == tooling::Diagnostic::Error || E.IsWarningAsError);
+        continue;
+      }
       bool IsError = E.DiagLevel == tooling::Diagnostic::Error || E.IsWarningAsError;
       if (!IsError && Diags.getIgnoreAllWarnings())
         continue;
@@ -71,6 +86,12 @@ public:
            (llvm::Twine(E.Message.Message) + " [" + Name + "]").str());
       for (const tooling::DiagnosticMessage &Note : E.Notes)
         emit(DiagnosticsEngine::Note, Note, Note.Message);
+    }
+    if (Sink) {
+      ::tether::facts::setSink(nullptr);
+      std::string Error;
+      if (!::tether::facts::writeFactsFile(FactsFile, Sink->Facts, Error))
+        Diags.Report(Diags.getCustomDiagID(DiagnosticsEngine::Error, "tether plugin: %0")) << Error;
     }
   }
 
@@ -95,6 +116,8 @@ private:
 
   CompilerInstance &CI;
   ClangTidyDiagnosticConsumer &Collector;
+  std::unique_ptr<::tether::facts::Sink> Sink;
+  std::string FactsFile;
 };
 
 class TetherPluginAction : public PluginASTAction {
@@ -116,9 +139,19 @@ public:
         Checks = Arg.str();
         continue;
       }
+      if (Arg.consume_front("facts-dir=")) {
+        if (Arg.empty()) {
+          report(Diags, DiagnosticsEngine::Error,
+                 "tether plugin: -fplugin-arg-tether-facts-dir= needs a folder");
+          OK = false;
+        }
+        FactsDir = Arg.str();
+        continue;
+      }
       report(Diags, DiagnosticsEngine::Error,
              "tether plugin: unknown argument '" + Arg +
-                 "' (supported: -fplugin-arg-tether-checks=<glob list>)");
+                 "' (supported: -fplugin-arg-tether-checks=<glob list>, "
+                 "-fplugin-arg-tether-facts-dir=<folder>)");
       OK = false;
     }
     if (Checks && !validateChecksArgument(Diags, *Checks))
@@ -154,10 +187,33 @@ public:
                                                           Collector.get(), /*ShouldOwnClient=*/false);
     Context->setDiagnosticsEngine(std::move(DiagOpts), DiagEngine.get());
 
+    // -fplugin-arg-tether-facts-dir: this TU's whole-program facts go to DIR/<file>-<hash>.json
+    // (the hash of the main file's absolute path, so equal names in different folders differ),
+    // for `tether check --facts DIR`. Per-TU findings are reported as without it.
+    std::unique_ptr<::tether::facts::Sink> Sink;
+    std::string FactsFile;
+    if (!FactsDir.empty()) {
+      llvm::SmallString<256> Main(File);
+      llvm::sys::fs::make_absolute(Main);
+      llvm::sys::path::remove_dots(Main, /*remove_dot_dot=*/false);
+      if (std::error_code EC = llvm::sys::fs::create_directories(FactsDir)) {
+        report(CI.getDiagnostics(), DiagnosticsEngine::Error,
+               "tether plugin: cannot create the facts folder '" + FactsDir + "': " + EC.message());
+      } else {
+        char Hash[17];
+        std::snprintf(Hash, sizeof Hash, "%016llx",
+                      static_cast<unsigned long long>(llvm::xxh3_64bits(StringRef(Main))));
+        FactsFile = (llvm::Twine(FactsDir) + "/" + llvm::sys::path::filename(Main) + "-" + Hash + ".json").str();
+        Sink = std::make_unique<::tether::facts::Sink>();
+        Sink->Facts.TU = std::string(Main);
+        ::tether::facts::setSink(Sink.get());
+      }
+    }
+
     ClangTidyASTConsumerFactory Factory(*Context);
     std::vector<std::unique_ptr<ASTConsumer>> Consumers;
     Consumers.push_back(Factory.createASTConsumer(CI, File));
-    Consumers.push_back(std::make_unique<Reporter>(CI, *Collector));
+    Consumers.push_back(std::make_unique<Reporter>(CI, *Collector, std::move(Sink), std::move(FactsFile)));
     return std::make_unique<OwningConsumer>(std::move(Context), std::move(Collector),
                                             std::move(DiagEngine), std::move(Consumers));
   }
@@ -284,6 +340,7 @@ private:
   }
 
   std::unique_ptr<ClangTidyOptionsProvider> Options;
+  std::string FactsDir;
 };
 
 } // namespace

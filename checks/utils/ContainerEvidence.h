@@ -148,6 +148,10 @@ public:
   };
   Place placeOf(const Stmt *S) const;
 
+  /// Every function referenced in this TU (canonical declaration) with its uses, in no particular
+  /// order: the TU's call graph, for the whole-program facts (facts/FactsCollector.h).
+  const llvm::DenseMap<const FunctionDecl *, llvm::SmallVector<Use, 2>> &allUses() const { return Uses; }
+
   /// Can every caller of \p F be seen in this TU? True for functions with internal linkage, private
   /// members and protected members of final classes whose class \p FullyVisible accepts, lambdas'
   /// call operators; false for virtual functions and anything else with external linkage.
