@@ -636,7 +636,7 @@ const char *accessName(AccessSpecifier A) {
 
 } // namespace
 
-void UnboundedContainerCheck::recordFacts(bool EmitProbes) {
+void UnboundedContainerCheck::recordFacts() {
   namespace tf = ::tether::facts;
   tf::TUFacts &Out = tf::currentSink()->Facts;
   if (Out.TU.empty())
@@ -741,8 +741,7 @@ void UnboundedContainerCheck::recordFacts(bool EmitProbes) {
         FCn.Sites.push_back(std::move(S));
       }
     }
-    if (EmitProbes)
-      diag(SM->getFileLoc(Where->getLocation()), std::string(tf::ProbePrefix) + "%0") << Usr;
+    diag(SM->getFileLoc(Where->getLocation()), std::string(tf::ProbePrefix) + "%0") << Usr;
   }
 }
 
@@ -774,7 +773,7 @@ bool UnboundedContainerCheck::loadProgramVerdicts() {
 void UnboundedContainerCheck::onEndOfTranslationUnit() {
   ::tether::facts::Sink *Sink = ::tether::facts::currentSink();
   if (Sink && Ctx)
-    recordFacts(/*EmitProbes=*/true);
+    recordFacts();
   if (Sink && Sink->ReplacePerTU) {
     reset();
     return;

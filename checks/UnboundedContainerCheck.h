@@ -47,8 +47,9 @@ private:
   enum class UseKind : uint8_t { Neutral, Growth, Bound };
 
   void addCandidate(const ValueDecl *D, bool IsField);
-  /// Whole-program facts (checks/facts/Facts.h): recorded when a facts sink is installed.
-  void recordFacts(bool EmitProbes);
+  /// Whole-program facts (checks/facts/Facts.h): recorded when a facts sink is installed, with one
+  /// probe diagnostic per container so that NOLINT and the header filter apply to it.
+  void recordFacts();
   /// Reports the program-wide verdicts of FactsDir for this TU's containers; true if it did
   /// (the containers the facts know are then not judged per TU).
   bool loadProgramVerdicts();
