@@ -1,10 +1,11 @@
 // worker_pool: N safe_go workers and a bounded FIFO queue under one mutex.
 //
-// One mutex guards the queue, the reservation count, the counters and the per-worker slots. Three condition
-// variables wait on it: `room` (submitters waiting for a free queue slot), `work` (idle workers) and `done`
-// (shutdown waiting for the workers to end). `room` and `work` are plain std::condition_variables, woken on
-// cancellation by one stop_callback per pool (and one per worker for the worker's own context), and
-// signalled per task only when someone waits on them (counted under the mutex).
+// One mutex guards the queue, the reservation count, the counters and the per-worker slots; it spins briefly
+// before sleeping (adaptive_mutex.h), because the submitter and every worker take it once per task. Three
+// condition variables wait on it: `room` (submitters waiting for a free queue slot), `work` (idle workers)
+// and `done` (shutdown waiting for the workers to end). `room` and `work` are woken on cancellation by one
+// stop_callback per pool (and one per worker for the worker's own context), and signalled per task only
+// when a waiter exists that no earlier signal is already waking (waiter_count, counted under the mutex).
 //
 // Locks per task: the worker takes one (it records a task's outcome in the critical section that takes the
 // next task). A submit whose callable is small and nothrow-constructible (stored inline by task_fn: it
@@ -17,12 +18,12 @@
 #include <tether/safe_go.h>
 #include <tether/worker_pool.h>
 
+#include "adaptive_mutex.h"
 #include "coarse_clock.h"
 #include "error_report.h"
 #include "metrics_internal.h"
 #include "shutdown.h"
 
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <mutex>
@@ -45,6 +46,37 @@ const char* to_string(shutdown_mode m) noexcept {
 
 namespace detail {
 
+// The threads waiting on one condition variable, counted so that a notify_one goes only to a waiter that no
+// earlier notify_one is already waking. Counting only "is anybody waiting" is not enough: a waiter stays
+// counted until it has woken up and re-taken the mutex, and every push or pop in that window (a few
+// microseconds; on a busy 2-core machine, hundreds of tasks) sent another futex wake: 87% of the benchmark's
+// submits signalled a worker that was already being woken, and the pops signalled the blocked submitter
+// 570 times per wait. All members are guarded by the mutex the condition variable waits with.
+//
+// Invariant: signalled <= waiting. glibc returns each notify_one'd waiter from wait() (plus possibly others,
+// by notify_all or spuriously), so while `signalled` > 0 some waiter is on its way back to re-check its
+// condition; a waiter that returns for another reason takes one off `signalled` too, so the count never
+// hides a waiter nobody woke. notify_all needs no bookkeeping.
+struct waiter_count {
+  std::size_t waiting = 0;    // threads inside wait()
+  std::size_t signalled = 0;  // notify_one calls those threads have not returned from yet
+
+  // Call before notify_one(): false when every waiter is already being woken (the notify can be skipped).
+  bool take_one() noexcept {
+    if (waiting <= signalled) return false;
+    ++signalled;
+    return true;
+  }
+  // Waits once on `cv` (the caller re-checks its condition and calls again).
+  template <class CV, class Lock>
+  void wait(CV& cv, Lock& lk) {
+    ++waiting;
+    cv.wait(lk);
+    --waiting;
+    if (signalled != 0) --signalled;
+  }
+};
+
 struct worker_pool_state {
   struct queued {
     task_fn fn;
@@ -64,17 +96,17 @@ struct worker_pool_state {
   context ctx;
   cancel_fn cancel;
 
-  mutable std::mutex m;
-  std::condition_variable room;      // waits re-check ctx: on_cancel wakes them
-  std::condition_variable work;
-  std::condition_variable_any done;
+  mutable adaptive_mutex m;           // spins briefly before sleeping (adaptive_mutex.h: why, and the measurement)
+  adaptive_cv room;                  // waits re-check ctx: on_cancel wakes them
+  adaptive_cv work;
+  adaptive_cv done;
   std::deque<queued> q;               // guarded by m
   std::size_t reserved = 0;           // guarded by m: slots taken by submits still building their body
   bool closed = false;                // guarded by m: shutdown() called
   std::size_t live_workers = 0;       // guarded by m
   std::size_t blocked_workers = 0;    // guarded by m: workers blocked in submit() on this pool
-  std::size_t idle_workers = 0;       // guarded by m: workers waiting on `work` (a push signals only if > 0)
-  std::size_t room_waiters = 0;       // guarded by m: submitters waiting on `room` (a pop signals only if > 0)
+  waiter_count idle_workers;          // guarded by m: workers waiting on `work` (a push signals one not yet woken)
+  waiter_count room_waiters;          // guarded by m: submitters waiting on `room` (a pop signals one not yet woken)
   std::vector<worker_slot> slots;     // guarded by m
   std::size_t running = 0;            // guarded by m
   std::uint64_t completed = 0, failed = 0, rejected = 0, dropped = 0;  // guarded by m
@@ -190,9 +222,9 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
         return !st.q.empty() || (st.closed && st.reserved == 0) || st.ctx.cancelled() || own.cancelled();
       };
       if (!ready()) {
-        ++st.idle_workers;
-        st.work.wait(lk, ready);
-        --st.idle_workers;
+        do {
+          st.idle_workers.wait(st.work, lk);
+        } while (!ready());
         started = coarse_now();  // after sleeping: only on this (already slow) path
       }
       if (st.ctx.cancelled() || own.cancelled()) {
@@ -211,7 +243,7 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
         slot.busy = true;
         slot.where = item.where;
         slot.started = started;  // a straggler's age: never understated (coarse_clock.h)
-        wake_submitter = st.room_waiters != 0;
+        wake_submitter = st.room_waiters.take_one();
       }
     }
     if (stop) {
@@ -242,7 +274,7 @@ void worker_main(worker_pool_state& st, std::size_t index, const context& own) {
 namespace {
 
 // Takes a queue slot (counts it in `reserved`) with `lk` held on st.m; see pool_reserve.
-bool reserve_locked(worker_pool_state& st, std::unique_lock<std::mutex>& lk, bool block) {
+bool reserve_locked(worker_pool_state& st, std::unique_lock<adaptive_mutex>& lk, bool block) {
   if (st.accepting() && st.has_room()) {
     ++st.reserved;
     return true;
@@ -260,9 +292,9 @@ bool reserve_locked(worker_pool_state& st, std::unique_lock<std::mutex>& lk, boo
     }
     ++st.blocked_workers;
   }
-  ++st.room_waiters;
-  st.room.wait(lk, [&] { return !st.accepting() || st.has_room(); });
-  --st.room_waiters;
+  do {
+    st.room_waiters.wait(st.room, lk);
+  } while (st.accepting() && !st.has_room());
   if (self) --st.blocked_workers;
   if (!st.accepting() || !st.has_room()) {
     st.count_rejected();
@@ -291,18 +323,20 @@ bool pool_submit_inline(worker_pool_state& st, bool block, task_builder build, v
     build(fn, st.q.back().fn);
     st.q.back().where = where;
     st.publish_depth();
-    wake = st.idle_workers != 0;
+    wake = st.idle_workers.take_one();
   }
   if (wake) st.work.notify_one();
   return true;
 }
 
 void pool_unreserve(worker_pool_state& st) noexcept {
+  bool wake_submitter = false;
   {
     std::lock_guard lk(st.m);
     --st.reserved;
+    wake_submitter = st.room_waiters.take_one();
   }
-  st.room.notify_one();
+  if (wake_submitter) st.room.notify_one();
   st.work.notify_all();  // a draining worker may wait for the last reservation
 }
 
@@ -319,7 +353,7 @@ void pool_push(worker_pool_state& st, task_fn fn, std::source_location where) no
       st.publish_depth();
       queued = true;
       // A worker that is not waiting yet checks the queue under the lock before it waits: it sees this task.
-      wake = st.idle_workers != 0;
+      wake = st.idle_workers.take_one();
     }
   }
   if (!queued) {
@@ -446,7 +480,7 @@ worker_pool::shutdown_report worker_pool::shutdown(std::chrono::steady_clock::du
   std::lock_guard sl(st.shutdown_m);
   const auto deadline = detail::deadline_after(timeout);
   std::deque<detail::worker_pool_state::queued> drop;
-  auto cancel_and_drop = [&](std::unique_lock<std::mutex>& lk) {
+  auto cancel_and_drop = [&](std::unique_lock<detail::adaptive_mutex>& lk) {
     lk.unlock();
     st.cancel();  // outside the lock: the cancellation wakes waiters on `room`/`work`, which take it
     lk.lock();

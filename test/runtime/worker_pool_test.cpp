@@ -173,6 +173,62 @@ TEST(WorkerPool, SubmitWaitsForRoom) {
   EXPECT_EQ(p.stats().rejected, 0U);
 }
 
+// A pop signals only a blocked submitter no earlier signal is already waking (waiter_count in
+// worker_pool.cpp). Several submitters blocked at once must all be woken as room appears: a lost wake-up
+// leaves one blocked (and the test fails on the safety timeout instead of hanging).
+TEST(WorkerPool, EveryBlockedSubmitterIsWokenAsRoomAppears) {
+  tether::testing::leak_check leaks;
+  constexpr int kSubmitters = 4;
+  pool_t p(tether::background(), "rooms", {.workers = 1, .queue_capacity = kSubmitters});
+  gate g1;
+  gate g2;
+  occupy(p, g1);
+  // Queued: empty tasks, then one that holds the worker again. Once g1 opens the worker pops all of them
+  // (kSubmitters pops, room for everyone) and then stops popping: only those pops can wake the submitters.
+  for (int i = 0; i + 1 < kSubmitters; ++i) ASSERT_TRUE(p.try_submit([] {}));
+  ASSERT_TRUE(p.try_submit([&g2] { ASSERT_TRUE(g2.wait()); }));
+  std::atomic<int> returned{0};
+  std::atomic<int> accepted{0};
+  std::vector<tether::task> subs;
+  for (int i = 0; i < kSubmitters; ++i) {
+    subs.push_back(tether::safe_go(tether::background(), "submitter", tether::policy::keep_running, [&] {
+      if (p.submit([] {})) ++accepted;
+      ++returned;
+    }));
+  }
+  std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(returned.load(), 0);  // the queue is full: all waiting
+  g1.open();
+  EXPECT_TRUE(eventually([&] { return returned.load() == kSubmitters; }));  // with the worker held by g2
+  EXPECT_EQ(accepted.load(), kSubmitters);
+  g2.open();
+  for (auto& t : subs) t.join();
+  EXPECT_EQ(p.shutdown(kSafety).completed, 1U + 2 * kSubmitters);
+}
+
+// A push signals only an idle worker no earlier signal is already waking: a burst of tasks must still wake
+// every idle worker. Each task waits until all of them run at once, which only happens if every worker woke.
+TEST(WorkerPool, ABurstWakesEveryIdleWorker) {
+  tether::testing::leak_check leaks;
+  constexpr int kWorkers = 4;
+  pool_t p(tether::background(), "burst", {.workers = kWorkers, .queue_capacity = kWorkers});
+  for (int round = 0; round < 20; ++round) {
+    ASSERT_TRUE(eventually([&] { return p.stats().running == 0; }));
+    std::this_thread::sleep_for(1ms);  // let the workers go idle
+    std::atomic<int> arrived{0};
+    std::atomic<int> met{0};
+    for (int i = 0; i < kWorkers; ++i) {
+      ASSERT_TRUE(p.try_submit([&] {
+        ++arrived;
+        if (eventually([&] { return arrived.load() == kWorkers; })) ++met;
+      }));
+    }
+    ASSERT_TRUE(eventually([&] { return p.stats().completed == static_cast<std::uint64_t>((round + 1) * kWorkers); }));
+    ASSERT_EQ(met.load(), kWorkers) << "round " << round;
+  }
+  EXPECT_TRUE(p.shutdown(kSafety).clean());
+}
+
 TEST(WorkerPool, SubmitIsWokenByShutdown) {
   for (auto mode : {tether::shutdown_mode::drain, tether::shutdown_mode::cancel}) {
     SCOPED_TRACE(tether::to_string(mode));
