@@ -42,12 +42,26 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using tether_test::kSafety;
 
-// Caps the address space at the current size plus `room`; returns the previous limit.
-rlimit cap_address_space(std::size_t room) {
+std::size_t vm_size_kb() {
   std::size_t vm_kb = 0;
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);) {
     if (line.rfind("VmSize:", 0) == 0) vm_kb = std::stoul(line.substr(7));
+  }
+  return vm_kb;
+}
+
+// Caps the address space at the current size plus `room`; returns the previous limit. The size is read
+// until it has stayed the same for 20 ms: a thread that has just started may still be mapping and trimming
+// (its stack, a malloc arena reserved at twice its size and then cut down), and a size read in the middle
+// was up to 35 MB too large, enough room for a thread stack (the failed-creation test passed 1 run in 6).
+rlimit cap_address_space(std::size_t room) {
+  std::size_t vm_kb = vm_size_kb();
+  for (int stable = 0, tries = 0; stable < 4 && tries < 500; ++tries) {
+    std::this_thread::sleep_for(5ms);
+    const std::size_t now = vm_size_kb();
+    stable = now == vm_kb ? stable + 1 : 0;
+    vm_kb = now;
   }
   rlimit saved{};
   getrlimit(RLIMIT_AS, &saved);
