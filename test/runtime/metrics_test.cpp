@@ -1,7 +1,8 @@
 // tether::metrics: counts match what ran under concurrency, worker_pool gauges, the runtime switch, the
 // snapshot's ordering guarantees, and the Prometheus text (checked with a small parser of the format).
 //
-// Counters are process-wide and never reset: every test uses component names of its own.
+// Counters are process-wide and never reset: every test uses component names of its own, suffixed per
+// --gtest_repeat iteration (name()), so the racy tests can be repeated in one process.
 #include <tether/metrics.h>
 #include <tether/safe_go.h>
 #include <tether/task_group.h>
@@ -27,6 +28,22 @@ namespace {
 using namespace std::chrono_literals;
 using tether::metrics::component_stats;
 using tether_test::gate;
+
+// Counts --gtest_repeat iterations (a listener: global environments are set up once unless
+// --gtest_recreate_environments_when_repeating).
+int g_iteration = 0;
+struct iteration_counter : testing::EmptyTestEventListener {
+  void OnTestIterationStart(const testing::UnitTest&, int iteration) override { g_iteration = iteration; }
+};
+[[maybe_unused]] const bool g_iteration_listener = [] {
+  testing::UnitTest::GetInstance()->listeners().Append(new iteration_counter);  // NOLINT(cppcoreguidelines-owning-memory): gtest owns it
+  return true;
+}();
+
+// A component name of this iteration's own: `base` in the first, "base#N" in later ones.
+std::string name(const std::string& base) {
+  return g_iteration <= 0 ? base : base + "#" + std::to_string(g_iteration);
+}
 
 struct hook_guard {
   hook_guard() {
@@ -190,11 +207,11 @@ TEST(Metrics, CountsMatchWhatRanUnderConcurrency) {
   constexpr int kSubmits = 500;      // per thread, try_submit on a small queue: some are rejected
   std::atomic<std::uint64_t> accepted{0}, rejected{0}, accepted_failing{0};
   {
-    tether::worker_pool pool(tether::background(), "mt.count.pool", {.workers = 2, .queue_capacity = 8});
+    tether::worker_pool pool(tether::background(), name("mt.count.pool"), {.workers = 2, .queue_capacity = 8});
     std::vector<tether::task> spawners;
     for (int t = 0; t < kThreads; ++t) {
-      spawners.push_back(tether::safe_go(tether::background(), "mt.count.spawner", tether::policy::keep_running, [&] {
-        tether::task_group g(tether::background(), "mt.count.group");
+      spawners.push_back(tether::safe_go(tether::background(), name("mt.count.spawner"), tether::policy::keep_running, [&] {
+        tether::task_group g(tether::background(), name("mt.count.group"));
         for (int i = 0; i < kGroupTasks; ++i) {
           g.spawn([i] {
             if (i % 7 == 0) throw std::runtime_error("group task failed");
@@ -203,7 +220,7 @@ TEST(Metrics, CountsMatchWhatRanUnderConcurrency) {
         EXPECT_THROW(g.wait(), std::runtime_error);
         std::vector<tether::task> gos;
         for (int i = 0; i < kGoTasks; ++i) {
-          gos.push_back(tether::safe_go(tether::background(), "mt.count.go", tether::policy::keep_running, [i] {
+          gos.push_back(tether::safe_go(tether::background(), name("mt.count.go"), tether::policy::keep_running, [i] {
             if (i % 3 == 0) throw std::runtime_error("go task failed");
           }));
         }
@@ -226,7 +243,7 @@ TEST(Metrics, CountsMatchWhatRanUnderConcurrency) {
     ASSERT_TRUE(r.clean());
     EXPECT_EQ(r.completed + r.failed, accepted.load());
   }
-  const auto group = must_stats("mt.count.group");
+  const auto group = must_stats(name("mt.count.group"));
   const std::uint64_t group_failing = kThreads * ((kGroupTasks + 6) / 7);
   EXPECT_EQ(group.started, std::uint64_t{kThreads} * kGroupTasks);
   EXPECT_EQ(group.finished, group.started);
@@ -234,16 +251,16 @@ TEST(Metrics, CountsMatchWhatRanUnderConcurrency) {
   EXPECT_EQ(group.running, 0U);
   EXPECT_FALSE(group.pool.has_value());
 
-  const auto go = must_stats("mt.count.go");
+  const auto go = must_stats(name("mt.count.go"));
   EXPECT_EQ(go.started, std::uint64_t{kThreads} * kGoTasks);
   EXPECT_EQ(go.finished, go.started);
   EXPECT_EQ(go.failed, std::uint64_t{kThreads} * ((kGoTasks + 2) / 3));
 
-  const auto spawner = must_stats("mt.count.spawner");
+  const auto spawner = must_stats(name("mt.count.spawner"));
   EXPECT_EQ(spawner.started, std::uint64_t{kThreads});
   EXPECT_EQ(spawner.failed, 0U);
 
-  const auto pool = must_stats("mt.count.pool");
+  const auto pool = must_stats(name("mt.count.pool"));
   EXPECT_EQ(pool.started, accepted.load());  // the workers themselves are not tasks
   EXPECT_EQ(pool.finished, accepted.load());
   EXPECT_EQ(pool.failed, accepted_failing.load());
@@ -260,7 +277,7 @@ TEST(Metrics, RunningAndQueueGauges) {
   gate release;
   std::atomic<int> started{0};
   {
-    tether::task_group g(tether::background(), "mt.gauge.group");
+    tether::task_group g(tether::background(), name("mt.gauge.group"));
     for (int i = 0; i < 3; ++i) {
       g.spawn([&] {
         ++started;
@@ -269,15 +286,15 @@ TEST(Metrics, RunningAndQueueGauges) {
     }
     // How many of them run at once depends on the shared pool's threads: wait until the gauge agrees.
     ASSERT_TRUE(tether_test::eventually([&] {
-      const auto s = must_stats("mt.gauge.group");
+      const auto s = must_stats(name("mt.gauge.group"));
       return s.running >= 1 && s.running == static_cast<std::uint64_t>(started.load());
     }));
 
-    tether::worker_pool pool(tether::background(), "mt.gauge.pool", {.workers = 1, .queue_capacity = 4});
+    tether::worker_pool pool(tether::background(), name("mt.gauge.pool"), {.workers = 1, .queue_capacity = 4});
     ASSERT_TRUE(occupy_worker(pool, release));
     for (int i = 0; i < 4; ++i) ASSERT_TRUE(pool.try_submit([] {}));
     EXPECT_FALSE(pool.try_submit([] {}));  // full
-    auto p = must_stats("mt.gauge.pool");
+    auto p = must_stats(name("mt.gauge.pool"));
     ASSERT_TRUE(p.pool.has_value());
     EXPECT_EQ(p.pool->queue_depth, 4U);
     EXPECT_EQ(p.pool->queue_capacity, 4U);
@@ -288,34 +305,34 @@ TEST(Metrics, RunningAndQueueGauges) {
     release.open();
     g.wait();
     pool.shutdown(tether_test::kSafety);
-    p = must_stats("mt.gauge.pool");
+    p = must_stats(name("mt.gauge.pool"));
     EXPECT_EQ(p.pool->queue_depth, 0U);
     EXPECT_EQ(p.started, 5U);
     EXPECT_EQ(p.running, 0U);
     EXPECT_EQ(p.pool->queue_capacity, 4U);  // shut down but not destroyed yet
   }
-  const auto p = must_stats("mt.gauge.pool");
+  const auto p = must_stats(name("mt.gauge.pool"));
   EXPECT_EQ(p.pool->queue_capacity, 0U);
   EXPECT_EQ(p.pool->pools, 0U);
   EXPECT_EQ(p.pool->rejected, 1U);  // counters stay
-  EXPECT_EQ(must_stats("mt.gauge.group").running, 0U);
-  EXPECT_EQ(must_stats("mt.gauge.group").finished, 3U);
+  EXPECT_EQ(must_stats(name("mt.gauge.group")).running, 0U);
+  EXPECT_EQ(must_stats(name("mt.gauge.group")).finished, 3U);
 }
 
 TEST(Metrics, CancelledShutdownCountsDroppedTasks) {
   gate release;
-  tether::worker_pool pool(tether::background(), "mt.drop.pool", {.workers = 1, .queue_capacity = 10});
+  tether::worker_pool pool(tether::background(), name("mt.drop.pool"), {.workers = 1, .queue_capacity = 10});
   ASSERT_TRUE(occupy_worker(pool, release));
   for (int i = 0; i < 6; ++i) ASSERT_TRUE(pool.try_submit([] {}));
   // The running task is let go only once the cancelled shutdown has dropped the queue.
-  tether::task releaser = tether::safe_go(tether::background(), "mt.drop.releaser", tether::policy::keep_running, [&] {
-    tether_test::eventually([&] { return must_stats("mt.drop.pool").pool->dropped == 6; });
+  tether::task releaser = tether::safe_go(tether::background(), name("mt.drop.releaser"), tether::policy::keep_running, [&] {
+    tether_test::eventually([&] { return must_stats(name("mt.drop.pool")).pool->dropped == 6; });
     release.open();
   });
   const auto r = pool.shutdown(tether_test::kSafety, tether::shutdown_mode::cancel);
   releaser.join();
   EXPECT_EQ(r.dropped, 6U);
-  const auto p = must_stats("mt.drop.pool");
+  const auto p = must_stats(name("mt.drop.pool"));
   EXPECT_EQ(p.pool->dropped, 6U);
   EXPECT_EQ(p.pool->queue_depth, 0U);
   EXPECT_EQ(p.started, 1U);
@@ -323,32 +340,32 @@ TEST(Metrics, CancelledShutdownCountsDroppedTasks) {
 
 TEST(Metrics, WorkersAreNotTasks) {
   {
-    tether::worker_pool pool(tether::background(), "mt.idle.pool", {.workers = 3, .queue_capacity = 2});
-    const auto p = must_stats("mt.idle.pool");
+    tether::worker_pool pool(tether::background(), name("mt.idle.pool"), {.workers = 3, .queue_capacity = 2});
+    const auto p = must_stats(name("mt.idle.pool"));
     EXPECT_EQ(p.started, 0U);
     EXPECT_EQ(p.running, 0U);
     EXPECT_EQ(p.pool->pools, 1U);
   }
-  EXPECT_EQ(must_stats("mt.idle.pool").started, 0U);
+  EXPECT_EQ(must_stats(name("mt.idle.pool")).started, 0U);
 }
 
 TEST(Metrics, SwitchedOffCountsNothingAndNeverSkewsRunning) {
   ASSERT_TRUE(tether::metrics::enabled());
   tether::metrics::set_enabled(false);
   {
-    tether::task_group g(tether::background(), "mt.off.group");
+    tether::task_group g(tether::background(), name("mt.off.group"));
     for (int i = 0; i < 50; ++i) g.spawn([] {});
     g.wait();
   }
   tether::metrics::set_enabled(true);
-  const auto off = stats_of("mt.off.group");
+  const auto off = stats_of(name("mt.off.group"));
   ASSERT_TRUE(off.has_value());  // interned by the group, but nothing counted
   EXPECT_EQ(off->started, 0U);
 
   // Switched while a task runs: it was counted at its start, so it is also counted at its end.
   gate running;
   gate release;
-  tether::task t = tether::safe_go(tether::background(), "mt.off.toggle", tether::policy::keep_running, [&] {
+  tether::task t = tether::safe_go(tether::background(), name("mt.off.toggle"), tether::policy::keep_running, [&] {
     running.open();
     release.wait();
   });
@@ -357,7 +374,7 @@ TEST(Metrics, SwitchedOffCountsNothingAndNeverSkewsRunning) {
   release.open();
   t.join();
   tether::metrics::set_enabled(true);
-  const auto toggled = must_stats("mt.off.toggle");
+  const auto toggled = must_stats(name("mt.off.toggle"));
   EXPECT_EQ(toggled.started, 1U);
   EXPECT_EQ(toggled.finished, 1U);
   EXPECT_EQ(toggled.running, 0U);
@@ -370,16 +387,16 @@ TEST(Metrics, MoreThreadsThanShards) {
   std::atomic<int> in{0};
   std::vector<tether::task> tasks;
   for (int i = 0; i < kTasks; ++i) {
-    tasks.push_back(tether::safe_go(tether::background(), "mt.shards", tether::policy::keep_running, [&] {
+    tasks.push_back(tether::safe_go(tether::background(), name("mt.shards"), tether::policy::keep_running, [&] {
       ++in;
       release.wait();
     }));
   }
   ASSERT_TRUE(tether_test::eventually([&] { return in.load() == kTasks; }));
-  EXPECT_EQ(must_stats("mt.shards").running, std::uint64_t{kTasks});
+  EXPECT_EQ(must_stats(name("mt.shards")).running, std::uint64_t{kTasks});
   release.open();
   for (auto& t : tasks) t.join();
-  const auto s = must_stats("mt.shards");
+  const auto s = must_stats(name("mt.shards"));
   EXPECT_EQ(s.started, std::uint64_t{kTasks});
   EXPECT_EQ(s.finished, std::uint64_t{kTasks});
 }
@@ -389,11 +406,11 @@ TEST(Metrics, MoreThreadsThanShards) {
 TEST(Metrics, SnapshotOrderingUnderConcurrency) {
   hook_guard quiet;
   std::atomic<bool> stop{false};
-  tether::task reader = tether::safe_go(tether::background(), "mt.order.reader", tether::policy::keep_running, [&] {
+  tether::task reader = tether::safe_go(tether::background(), name("mt.order.reader"), tether::policy::keep_running, [&] {
     component_stats last;
     int snapshots = 0;
     while (!stop.load() || snapshots < 10) {
-      const auto s = stats_of("mt.order.group");
+      const auto s = stats_of(name("mt.order.group"));
       ++snapshots;
       if (!s) continue;
       ASSERT_LE(s->failed, s->finished);
@@ -406,7 +423,7 @@ TEST(Metrics, SnapshotOrderingUnderConcurrency) {
     }
   });
   for (int round = 0; round < 20; ++round) {
-    tether::task_group g(tether::background(), "mt.order.group");
+    tether::task_group g(tether::background(), name("mt.order.group"));
     for (int i = 0; i < 500; ++i) {
       g.spawn([i] {
         if (i % 3 == 0) throw std::runtime_error("x");
@@ -416,7 +433,7 @@ TEST(Metrics, SnapshotOrderingUnderConcurrency) {
   }
   stop = true;
   reader.join();
-  const auto s = must_stats("mt.order.group");
+  const auto s = must_stats(name("mt.order.group"));
   EXPECT_EQ(s.started, 20U * 500U);
   EXPECT_EQ(s.failed, 20U * 167U);
 }
@@ -425,10 +442,10 @@ TEST(Metrics, SnapshotOrderingUnderConcurrency) {
 
 TEST(Metrics, PrometheusTextParsesAndHasEveryFamily) {
   {
-    tether::task_group g(tether::background(), "mt.prom.group");
+    tether::task_group g(tether::background(), name("mt.prom.group"));
     g.spawn([] {});
     g.wait();
-    tether::worker_pool pool(tether::background(), "mt.prom.pool", {.workers = 1, .queue_capacity = 3});
+    tether::worker_pool pool(tether::background(), name("mt.prom.pool"), {.workers = 1, .queue_capacity = 3});
     pool.submit([] {});
     pool.shutdown(tether_test::kSafety);
     const exposition e = parse_prometheus(tether::metrics::prometheus_text());
@@ -440,24 +457,27 @@ TEST(Metrics, PrometheusTextParsesAndHasEveryFamily) {
         {"tether_pools", "gauge"},
     };
     EXPECT_EQ(e.type, families);
-    EXPECT_EQ(value_of(e, "tether_tasks_started_total", "mt.prom.group"), 1U);
-    EXPECT_EQ(value_of(e, "tether_tasks_finished_total", "mt.prom.group"), 1U);
-    EXPECT_EQ(value_of(e, "tether_tasks_running", "mt.prom.group"), 0U);
-    EXPECT_EQ(value_of(e, "tether_pool_queue_depth", "mt.prom.group"), std::nullopt);  // not a pool component
-    EXPECT_EQ(value_of(e, "tether_tasks_started_total", "mt.prom.pool"), 1U);
-    EXPECT_EQ(value_of(e, "tether_pool_queue_capacity", "mt.prom.pool"), 3U);
-    EXPECT_EQ(value_of(e, "tether_pool_queue_depth", "mt.prom.pool"), 0U);
-    EXPECT_EQ(value_of(e, "tether_pools", "mt.prom.pool"), 1U);
+    EXPECT_EQ(value_of(e, "tether_tasks_started_total", name("mt.prom.group")), 1U);
+    EXPECT_EQ(value_of(e, "tether_tasks_finished_total", name("mt.prom.group")), 1U);
+    EXPECT_EQ(value_of(e, "tether_tasks_running", name("mt.prom.group")), 0U);
+    EXPECT_EQ(value_of(e, "tether_pool_queue_depth", name("mt.prom.group")), std::nullopt);  // not a pool component
+    EXPECT_EQ(value_of(e, "tether_tasks_started_total", name("mt.prom.pool")), 1U);
+    EXPECT_EQ(value_of(e, "tether_pool_queue_capacity", name("mt.prom.pool")), 3U);
+    EXPECT_EQ(value_of(e, "tether_pool_queue_depth", name("mt.prom.pool")), 0U);
+    EXPECT_EQ(value_of(e, "tether_pools", name("mt.prom.pool")), 1U);
   }
 }
 
 TEST(Metrics, PrometheusEscapesLabelValues) {
-  const std::string weird = "we\"ird\\name\nline two";
+  const std::string base = "we\"ird\\name\nline two";
+  const std::string weird = name(base);
+  const std::string suffix = weird.substr(base.size());  // "#N" in later --gtest_repeat iterations
   tether::task_group g(tether::background(), weird);
   g.spawn([] {});
   g.wait();
   const std::string text = tether::metrics::prometheus_text();
-  EXPECT_NE(text.find(R"(tether_tasks_started_total{component="we\"ird\\name\nline two"} 1)"), std::string::npos);
+  EXPECT_NE(text.find(R"(tether_tasks_started_total{component="we\"ird\\name\nline two)" + suffix + "\"} 1"),
+            std::string::npos);
   const exposition e = parse_prometheus(text);
   EXPECT_EQ(value_of(e, "tether_tasks_started_total", weird), 1U);  // round-trips through the escaping
 }
