@@ -11,6 +11,12 @@ sizes, COUNT = 5*10^4 and 5*10^5 (so the runs span 10^5 and 10^6 tasks, the size
 caches (slower) and reports L1 data-cache misses per operation (callgrind's model of this CPU's caches),
 which is what separates an LRU map from a plain hash map. Callgrind runs one thread at a time, so for task_group the counts show the work
 per task, not contention or wake-up latency (those only the timings show).
+
+Threads are scheduled with --fair-sched=yes (valgrind hands its lock round-robin). Under the default
+scheduling one thread keeps the lock for long stretches, so how long idle workers spin depends on when the
+OS happens to switch threads: task_group/tether moved from ~450 (loaded machine) to 802 (quiet machine)
+instructions per task with no code change, and the metrics on/off difference was lost in it. With fair
+scheduling the same cases count 495-511, run to run and loaded or not.
 """
 import argparse
 import os
@@ -29,7 +35,7 @@ COUNTS = {"safe_go": [200], "task_group": [50000, 500000], "worker_pool": [20000
 def totals(driver, case, count, cache):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "cg.out")
-        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+        cmd = ["valgrind", "--tool=callgrind", "--fair-sched=yes", f"--callgrind-out-file={out}"]
         if cache:
             cmd.append("--cache-sim=yes")
         subprocess.run(cmd + [driver, case, str(count)], check=True, stdout=subprocess.DEVNULL,
