@@ -53,8 +53,10 @@ mkdir -p "$out"
 } | tee "$out/machine.txt"
 
 for b in safe_go task_group worker_pool bounded_map metrics; do
-  # safe_go is cheap per repetition and its target (1.1x) is tight: three times the repetitions.
-  r="$reps"; [ "$b" = safe_go ] && r=$((reps * 3))
+  # Three times the repetitions where the target is tight: safe_go (1.1x, cheap per repetition) and
+  # worker_pool (1.0x; with three busy threads on two cores its times are bimodal, and a median of 5 put the
+  # same build at 0.64x and at 1.06x of the mutex pool; docs/performance.md, "worker_pool").
+  r="$reps"; case "$b" in safe_go|worker_pool) r=$((reps * 3)) ;; esac
   echo "== bench_$b (repetitions $r, min_time ${min_time}s, interleaved) =="
   # Console output shows progress; the JSON keeps only the aggregates (median, cv, ...).
   "$bdir/bin/bench_$b" \
