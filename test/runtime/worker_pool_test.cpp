@@ -421,6 +421,32 @@ TEST(WorkerPool, ACallableWhoseCopyThrowsQueuesNothingAndGivesItsSlotBack) {
   EXPECT_EQ(p.stats().rejected, 1U);
 }
 
+// shutdown()'s timed wait (adaptive_cv::wait_until, CLOCK_MONOTONIC) with the largest timeouts: a deadline
+// at time_point::max() and one 100 years out both wait for the workers and return clean, without
+// spinning or overflowing.
+TEST(WorkerPool, ShutdownWithAnUnboundedTimeoutWaitsForTheWorkers) {
+  for (auto timeout : {std::chrono::steady_clock::duration::max(),
+                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::hours(24 * 365 * 100))}) {
+    pool_t p(tether::background(), "forever", {.workers = 2, .queue_capacity = 4});
+    gate g;
+    std::atomic<int> ran{0};
+    ASSERT_TRUE(p.try_submit([&] {
+      ASSERT_TRUE(g.wait());
+      ++ran;
+    }));
+    ASSERT_TRUE(p.try_submit([&] { ++ran; }));
+    auto opener = tether::safe_go(tether::background(), "opener", tether::policy::keep_running, [&] {
+      std::this_thread::sleep_for(20ms);  // shutdown is waiting by then (if not, it waits less: still correct)
+      g.open();
+    });
+    const auto r = p.shutdown(timeout);
+    opener.join();
+    EXPECT_TRUE(r.clean());
+    EXPECT_EQ(r.completed, 2U);
+    EXPECT_EQ(ran.load(), 2);
+  }
+}
+
 TEST(WorkerPool, DestructorDrains) {
   tether::testing::leak_check leaks;
   std::atomic<int> ran{0};
