@@ -519,12 +519,14 @@ std::vector<TUResult> runJobs(const Options &O, const clang::tooling::Compilatio
     P.show(Active);
     int Status = 0;
     pid_t Pid;
+    bool Reaped = false;
     while ((Pid = waitpid(-1, &Status, WNOHANG)) > 0) {
       auto It = Children.find(Pid);
       if (It == Children.end())
         continue;
       size_t I = It->second;
       Children.erase(It);
+      Reaped = true;
       double Seconds = std::chrono::duration<double>(Clock::now() - Active[Pid].Since).count();
       Active.erase(Pid);
       TUResult &R = Results[I];
@@ -557,6 +559,11 @@ std::vector<TUResult> runJobs(const Options &O, const clang::tooling::Compilatio
       P.tuDone(R.Findings);
       P.show(Active);
     }
+    // A slot was freed: refill it before waiting. (Waiting first left it idle until the next SIGCHLD or
+    // the timeout: on leveldb's 39 short TUs the run used 0.84 of 2 cores, 1.6x run-clang-tidy's wall
+    // time; strace showed each new worker forked ~200 ms after its predecessor was reaped.)
+    if (Reaped)
+      continue;
     if (!Children.empty()) {
       timespec Timeout{0, 200 * 1000 * 1000};
       sigtimedwait(&ChildSet, nullptr, &Timeout);
