@@ -82,8 +82,7 @@ struct reaper_state {
   // safe_go + join woke the reaper for nothing (perf stat: 2 context switches and 4 futex calls per spawn
   // against std::thread's 1 and 1; docs/performance.md, "safe_go").
   std::condition_variable work_cv;  // the reaper waits for `head` or `stopping`
-  std::condition_variable exit_cv;  // the exit handler waits for `running`; signalled only if exit_waiting
-  bool exit_waiting = false;
+  std::condition_variable exit_cv;  // the exit handler waits for `running` (a notify with no waiter costs no syscall)
   task_state* head = nullptr;  // finished threads whose handle was dropped, oldest first
   task_state* tail = nullptr;
   std::size_t queued = 0;
@@ -169,10 +168,8 @@ void prepare_spawn() {
 // Called by a finishing thread whose handle was dropped: queue its own thread for the reaper.
 void hand_over(const std::shared_ptr<task_state>& st) noexcept {
   reaper_state& r = reaper();
-  bool exit_waiting = false;
   {
     std::lock_guard lk(r.m);
-    exit_waiting = r.exit_waiting;
     st->self = st;
     (r.tail != nullptr ? r.tail->next_finished : r.head) = st.get();
     r.tail = st.get();
@@ -181,7 +178,7 @@ void hand_over(const std::shared_ptr<task_state>& st) noexcept {
     --r.running;
   }
   r.work_cv.notify_one();  // the reaper is its only waiter
-  if (exit_waiting) r.exit_cv.notify_all();
+  r.exit_cv.notify_all();
 }
 
 // A spawn while finished threads queue faster than the reaper joins them: join the oldest ones here until
@@ -278,13 +275,11 @@ void thread_main(const std::shared_ptr<task_state>& st) noexcept {
     hand_over(st);  // the thread object stays in `st` (nobody else touches it now)
   } else {
     reaper_state& r = reaper();
-    bool exit_waiting = false;
     {
       std::lock_guard lk(r.m);
       --r.running;  // the handle joins it
-      exit_waiting = r.exit_waiting;
     }
-    if (exit_waiting) r.exit_cv.notify_all();
+    r.exit_cv.notify_all();
   }
 }
 
@@ -410,9 +405,7 @@ void reaper_shutdown(std::chrono::steady_clock::time_point deadline) noexcept {
     // the exit handler's deadline (the same one as its wait for the tasks). The calling thread's own task
     // (exit() called from a safe_go task) never finishes while we wait.
     const std::size_t own = tl_task != nullptr ? 1 : 0;
-    r.exit_waiting = true;
     r.exit_cv.wait_until(lk, deadline, [&] { return r.running <= own; });
-    r.exit_waiting = false;
     r.stopping = true;
     reaper_thread = std::move(r.thread);
   }
