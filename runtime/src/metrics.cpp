@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <new>
 
@@ -35,20 +36,11 @@ component_table& table() {
   return *t;
 }
 
-std::size_t hash_of(std::string_view s) noexcept {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return static_cast<std::size_t>(h ^ (h >> 29));
-}
-
 // Finds `name`, or inserts a block for it when `insert` (returns null when absent and not inserting).
 metrics_block* find_or_insert(std::string_view name, bool insert) {
   component_table& t = table();
   std::unique_ptr<metrics_block> fresh;
-  for (std::size_t i = hash_of(name), n = 0; n < kSlots; ++i, ++n) {
+  for (std::size_t i = std::hash<std::string_view>{}(name), n = 0; n < kSlots; ++i, ++n) {
     std::atomic<metrics_block*>& slot = t.slots[i % kSlots];
     metrics_block* b = slot.load(std::memory_order_acquire);
     while (b == nullptr) {
