@@ -53,7 +53,8 @@ struct context_node : std::enable_shared_from_this<context_node> {
 
   errc reason() const noexcept { return static_cast<errc>(state.load(std::memory_order_acquire) & kReasonMask); }
 
-  // What context::cause() reports for this node (see cause_of in context.cpp).
+  // What context::cause() reports for this node: the first cancellation on the path to the root that reached
+  // it (context.cpp).
   cancel_cause cause() const noexcept;
 
   // Bits 0-1: errc (0 = live). Bit 2: finished. Bit 3: `own_cause` holds the cause. Bit 4: claimed because
